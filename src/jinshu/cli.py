@@ -1,0 +1,332 @@
+"""The command line: ``jinshu policies …`` and ``jinshu calc``.
+
+Thin by design: every command calls the same functions as the API will.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from jinshu.errors import CaseError, JinshuError, PolicyError
+from jinshu.facts.examples import example_names, load_example
+from jinshu.money import fmt
+from jinshu.rules.casetests import run_policy_tests
+from jinshu.rules.evaluate import show
+from jinshu.rules.explain import STATUS_ZH, explain_result, outcome_text
+from jinshu.rules.load import DEFAULT_DIR, load_document
+from jinshu.rules.policyset import Item, PolicySet
+
+app = typer.Typer(help="jinshu（晋数）：山西省数字经济政策的规则、计算与兑现。", no_args_is_help=True)
+policies_app = typer.Typer(help="政策文件：列表、条文与规则、检查、测试。", no_args_is_help=True)
+app.add_typer(policies_app, name="policies")
+out = Console()
+err = Console(stderr=True)
+
+PolicyDir = Annotated[Path, typer.Option("--policies", help="政策文件目录", show_default=False)]
+AsJson = Annotated[bool, typer.Option("--json", help="以 JSON 输出")]
+
+GRAIN_ZH = {"applicant": "申报主体-年度", "info": "政策信息"}
+
+
+def _load(path: Path | None) -> PolicySet:
+    try:
+        return load_document(path or DEFAULT_DIR)
+    except PolicyError as exc:
+        for entry in exc.entries:
+            err.print(f"[red]{entry.location}[/red]: {entry.message_zh}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+def _statuses(item: Item) -> list[str]:
+    kind = item.spec.payout.kind
+    if kind == "info":
+        return ["informational"]
+    out_ = ["ineligible", "needs_review"]
+    if kind in ("fixed", "first_reaching", "upgrade"):
+        out_.insert(0, "eligible")
+    return out_
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+@policies_app.command("list")
+def list_policies(path: PolicyDir = DEFAULT_DIR, as_json: AsJson = False) -> None:
+    """文件信息与全部政策事项（编号、条款、名称、粒度、可能的结果）。"""
+    policy = _load(path)
+    doc = policy.document
+    items = [
+        {
+            "item": i.id,
+            "clause": i.clause,
+            "title": i.title,
+            "grain": i.grain,
+            "statuses": _statuses(i),
+            "department": i.spec.department,
+        }
+        for i in policy.items.values()
+    ]
+    if as_json:
+        _print_json(
+            {
+                "document": {
+                    "id": doc.id,
+                    "title": doc.title,
+                    "number": doc.number,
+                    "issuer": doc.issuer,
+                    "version": doc.version,
+                    "effective_from": str(doc.effective_from),
+                    "effective_to": None if doc.effective_to is None else str(doc.effective_to),
+                    "replaces": doc.replaces,
+                    "date_note": doc.date_note,
+                },
+                "items": items,
+            }
+        )
+        return
+    until = str(doc.effective_to) if doc.effective_to else "（未设定）"
+    out.print(f"[bold]{doc.title}[/bold]  {doc.number}  {doc.issuer}")
+    out.print(f"版本 {doc.version}；施行 {doc.effective_from} 至 {until}；废止 {doc.replaces}")
+    out.print(f"[dim]{doc.date_note}[/dim]")
+    table = Table(show_lines=False)
+    for col in ("事项", "条", "名称", "粒度", "可能结果"):
+        table.add_column(col)
+    for it in items:
+        grain = GRAIN_ZH.get(str(it["grain"]), str(it["grain"]))
+        statuses = "、".join(STATUS_ZH[s] for s in it["statuses"])  # type: ignore[attr-defined]
+        table.add_row(str(it["item"]), str(it["clause"]), str(it["title"]), grain, statuses)
+    out.print(table)
+    out.print(f"共 {len(items)} 个事项，{len(policy.clauses)} 条政策。")
+
+
+def _item_detail(policy: PolicySet, item: Item) -> dict[str, Any]:
+    spec = item.spec
+    year_end = policy.document.effective_from
+    params = []
+    for name in item.parameters:
+        p = policy.parameters[name]
+        params.append(
+            {
+                "name": name,
+                "description": p.spec.description,
+                "unit": p.spec.unit,
+                "reference": p.spec.reference,
+                "values": {str(d): v for d, v in sorted(p.spec.values.items())},
+                "current": show(p.value_on(year_end)) if not p.spec.yearly else None,
+            }
+        )
+    return {
+        "item": item.id,
+        "clause": item.clause,
+        "title": item.title,
+        "grain": item.grain,
+        "department": spec.department,
+        "fund": spec.fund,
+        "where": spec.where,
+        "applies": spec.applies,
+        "parameters": params,
+        "aggregates": {k: v.model_dump(exclude_none=True) for k, v in spec.aggregates.items()},
+        "steps": [s.model_dump() for s in spec.steps],
+        "conditions": [c.model_dump() for c in spec.conditions],
+        "reviews": [r.model_dump() for r in spec.reviews],
+        "payout": spec.payout.model_dump(exclude_defaults=True),
+        "one_time": spec.one_time.model_dump() if spec.one_time else None,
+        "caps": [c.model_dump() for c in spec.caps],
+        "rulings": [r.model_dump() for r in item.rulings],
+        "statuses": _statuses(item),
+    }
+
+
+@policies_app.command("show")
+def show_policy(
+    target: Annotated[str, typer.Argument(help="事项编号（p15_bid）或条款号（15）")],
+    path: PolicyDir = DEFAULT_DIR,
+    as_json: AsJson = False,
+) -> None:
+    """条文原文与其参数（含生效日期）、条件、公式及适用的裁定。"""
+    policy = _load(path)
+    if target.isdigit():
+        number = int(target)
+        items = [i for i in policy.items.values() if i.clause == number]
+    else:
+        items = [policy.items[target]] if target in policy.items else []
+    if not items:
+        err.print(f"[red]未知事项或条款：{target}[/red]（jinshu policies list 查看全部）")
+        raise typer.Exit(2)
+    clause = policy.clause(items[0].clause)
+    details = [_item_detail(policy, i) for i in items]
+    if as_json:
+        _print_json(
+            {
+                "clause": clause.clause,
+                "title": clause.title,
+                "text": clause.text.strip(),
+                "file": policy.files[clause.clause].name,
+                "items": details,
+            }
+        )
+        return
+    out.print(f"[bold]第{clause.clause}条 {clause.title}[/bold]  ({policy.files[clause.clause].name})")
+    out.print(f"[green]条文[/green] {clause.text.strip()}", highlight=False)
+    for d in details:
+        out.rule(f"{d['item']} {d['title']}")
+        out.print(f"粒度 {d['grain']}；主管部门 {d['department']}；资金 {d['fund']}", highlight=False)
+        if d["where"]:
+            out.print(f"适用记录：{d['where']}", highlight=False)
+        if d["applies"]:
+            out.print(f"列出条件：{d['applies']}", highlight=False)
+        if d["parameters"]:
+            t = Table(title="参数")
+            for col in ("参数", "说明", "取值（自生效日）", "依据"):
+                t.add_column(col)
+            for p in d["parameters"]:
+                values = "；".join(f"{k}起 {v}" for k, v in p["values"].items()) or "（空）"
+                t.add_row(p["name"], p["description"], values, p["reference"])
+            out.print(t)
+        for name, agg in d["aggregates"].items():
+            out.print(f"汇总 {name}：{agg}", highlight=False)
+        for s in d["steps"]:
+            out.print(f"计算 {s['id']} = {s['sql']}  —— {s['label']}", highlight=False)
+        for c in d["conditions"]:
+            out.print(f"条件 {c['id']}：{c['sql']}  —— 不成立：{c['reason']}", highlight=False)
+        for r in d["reviews"]:
+            out.print(f"评审 当 {r['sql']}：{r['note']}", highlight=False)
+        out.print(f"金额 {d['payout']}", highlight=False)
+        if d["one_time"]:
+            out.print(f"一次性 {d['one_time']}", highlight=False)
+        for c in d["caps"]:
+            out.print(f"上限 {c['id']}：{c['label']}（{c['per']} / {c['period']}，{c['limit']}）", highlight=False)
+        for r in d["rulings"]:
+            out.print(f"[yellow]裁定 {r['id']}[/yellow]：{r['zh']}", highlight=False)
+
+
+@policies_app.command("check")
+def check_policies(path: PolicyDir = DEFAULT_DIR) -> None:
+    """加载并检查全部政策文件；逐条列出问题（文件:行: 事项: 问题）。"""
+    policy = _load(path)
+    out.print(f"政策文件检查通过：{len(policy.clauses)} 条，{len(policy.items)} 个事项，{len(policy.parameters)} 个参数。")
+
+
+@policies_app.command("test")
+def test_policies(
+    path: PolicyDir = DEFAULT_DIR,
+    clause: Annotated[int | None, typer.Option(help="只运行某一条的测试")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """运行条款文件中的测试案例。"""
+    policy = _load(path)
+    outcomes = run_policy_tests(policy, clause)
+    failed = [o for o in outcomes if not o.passed]
+    for o in outcomes:
+        if verbose or not o.passed:
+            mark = "[green]通过[/green]" if o.passed else "[red]失败[/red]"
+            out.print(f"{mark} 第{o.clause}条 {o.name}", highlight=False)
+            for p in o.problems:
+                out.print(f"    {p}", highlight=False)
+    passed = len(outcomes) - len(failed)
+    print(f"policies: {passed} passed, {len(failed)} failed")
+    if failed or not outcomes:
+        raise typer.Exit(1)
+
+
+def _read_case(source: str | None, example: str | None) -> Any:
+    if example is not None:
+        if example not in example_names():
+            err.print(f"[red]未知示例 {example}[/red]；可用：{', '.join(example_names())}")
+            raise typer.Exit(2)
+        return load_example(example)
+    if source is None:
+        err.print("[red]请给出案例文件路径，或用 - 从标准输入读取，或用 --example[/red]")
+        raise typer.Exit(2)
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text("utf-8")
+    except OSError as exc:
+        err.print(f"[red]无法读取 {source}：{exc.strerror}[/red]")
+        raise typer.Exit(2) from None
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        err.print(f"[red]案例不是有效的 JSON：第{exc.lineno}行第{exc.colno}列：{exc.msg}[/red]")
+        raise typer.Exit(2) from None
+
+
+@app.command("calc")
+def calc(
+    source: Annotated[str | None, typer.Argument(help="案例 JSON 文件，- 为标准输入")] = None,
+    as_json: AsJson = False,
+    explain: Annotated[str | None, typer.Option(help="逐步解释某一事项")] = None,
+    example: Annotated[str | None, typer.Option(help="使用内置示例案例")] = None,
+    path: PolicyDir = DEFAULT_DIR,
+) -> None:
+    """政策计算器：按 POLICIES.md 的案例格式计算每项政策的结果与金额。"""
+    from jinshu.calculator import calculate
+
+    raw = _read_case(source, example)
+    policy = _load(path)
+    try:
+        result = calculate(raw, policy)
+    except CaseError as exc:
+        if as_json:
+            _print_json({"error": "invalid_case", "errors": [e.as_dict() for e in exc.entries]})
+        else:
+            err.print("[red]案例无效，未作计算：[/red]")
+            for e in exc.entries:
+                err.print(f"  {e}", highlight=False)
+        raise typer.Exit(2) from None
+    except JinshuError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    if explain is not None:
+        if explain not in policy.items:
+            err.print(f"[red]未知事项 {explain}[/red]")
+            raise typer.Exit(2)
+        chosen = [r for r in result.results if r.item == explain]
+        if not chosen:
+            out.print(f"{explain}：本案例中没有该事项的结果（无相关记录，或该年度不适用）。")
+        for res in chosen:
+            for line in explain_result(policy, res):
+                out.print(line, highlight=False)
+            out.print()
+        return
+    if as_json:
+        _print_json(result.as_dict())
+        return
+    out.print(f"{result.year}年  申报主体 {result.enterprise}  政策版本 {result.document or '无'}")
+    if result.note:
+        out.print(f"[yellow]{result.note}[/yellow]")
+    table = Table()
+    for col in ("事项", "记录", "结果", "金额或区间（元）", "上限削减", "说明"):
+        table.add_column(col)
+    style = {"eligible": "green", "needs_review": "yellow", "ineligible": "red", "informational": "dim"}
+    for r in result.results:
+        caps = "；".join(f"{c.label} −{fmt(c.cut)}" for c in r.caps)
+        why = "；".join(r.reasons[:2])
+        if r.missing:
+            why = "缺少：" + "、".join(r.missing)
+        table.add_row(
+            r.item,
+            r.record or "",
+            f"[{style[r.status]}]{STATUS_ZH[r.status]}[/]",
+            outcome_text(r).split(" ", 1)[1] if " " in outcome_text(r) else "",
+            caps,
+            why,
+        )
+    out.print(table)
+    out.print(f"合计（符合）total = [bold]{fmt(result.total)}[/bold] 元；可能最高 total_max = {fmt(result.total_max)} 元")
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,1 @@
+"""The fact model (the case format), its validation and the synthetic registry."""
