@@ -24,7 +24,9 @@ from jinshu.rules.explain import STATUS_ZH, explain_result, outcome_text
 from jinshu.rules.load import DEFAULT_DIR, load_document
 from jinshu.rules.policyset import Item, PolicySet
 
-app = typer.Typer(help="jinshu（晋数）：山西省数字经济政策的规则、计算与兑现。", no_args_is_help=True)
+app = typer.Typer(
+    help="jinshu（晋数）：山西省数字经济政策的规则、计算与兑现。", no_args_is_help=True
+)
 policies_app = typer.Typer(help="政策文件：列表、条文与规则、检查、测试。", no_args_is_help=True)
 app.add_typer(policies_app, name="policies")
 out = Console()
@@ -175,11 +177,15 @@ def show_policy(
             }
         )
         return
-    out.print(f"[bold]第{clause.clause}条 {clause.title}[/bold]  ({policy.files[clause.clause].name})")
+    out.print(
+        f"[bold]第{clause.clause}条 {clause.title}[/bold]  ({policy.files[clause.clause].name})"
+    )
     out.print(f"[green]条文[/green] {clause.text.strip()}", highlight=False)
     for d in details:
         out.rule(f"{d['item']} {d['title']}")
-        out.print(f"粒度 {d['grain']}；主管部门 {d['department']}；资金 {d['fund']}", highlight=False)
+        out.print(
+            f"粒度 {d['grain']}；主管部门 {d['department']}；资金 {d['fund']}", highlight=False
+        )
         if d["where"]:
             out.print(f"适用记录：{d['where']}", highlight=False)
         if d["applies"]:
@@ -204,7 +210,10 @@ def show_policy(
         if d["one_time"]:
             out.print(f"一次性 {d['one_time']}", highlight=False)
         for c in d["caps"]:
-            out.print(f"上限 {c['id']}：{c['label']}（{c['per']} / {c['period']}，{c['limit']}）", highlight=False)
+            out.print(
+                f"上限 {c['id']}：{c['label']}（{c['per']} / {c['period']}，{c['limit']}）",
+                highlight=False,
+            )
         for r in d["rulings"]:
             out.print(f"[yellow]裁定 {r['id']}[/yellow]：{r['zh']}", highlight=False)
 
@@ -213,7 +222,9 @@ def show_policy(
 def check_policies(path: PolicyDir = DEFAULT_DIR) -> None:
     """加载并检查全部政策文件；逐条列出问题（文件:行: 事项: 问题）。"""
     policy = _load(path)
-    out.print(f"政策文件检查通过：{len(policy.clauses)} 条，{len(policy.items)} 个事项，{len(policy.parameters)} 个参数。")
+    out.print(
+        f"政策文件检查通过：{len(policy.clauses)} 条，{len(policy.items)} 个事项，{len(policy.parameters)} 个参数。"
+    )
 
 
 @policies_app.command("test")
@@ -306,7 +317,12 @@ def calc(
     table = Table()
     for col in ("事项", "记录", "结果", "金额或区间（元）", "上限削减", "说明"):
         table.add_column(col)
-    style = {"eligible": "green", "needs_review": "yellow", "ineligible": "red", "informational": "dim"}
+    style = {
+        "eligible": "green",
+        "needs_review": "yellow",
+        "ineligible": "red",
+        "informational": "dim",
+    }
     for r in result.results:
         caps = "；".join(f"{c.label} −{fmt(c.cut)}" for c in r.caps)
         why = "；".join(r.reasons[:2])
@@ -321,7 +337,9 @@ def calc(
             why,
         )
     out.print(table)
-    out.print(f"合计（符合）total = [bold]{fmt(result.total)}[/bold] 元；可能最高 total_max = {fmt(result.total_max)} 元")
+    out.print(
+        f"合计（符合）total = [bold]{fmt(result.total)}[/bold] 元；可能最高 total_max = {fmt(result.total_max)} 元"
+    )
 
 
 def main() -> None:  # pragma: no cover

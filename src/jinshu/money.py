@@ -27,7 +27,7 @@ def D(value: object) -> Decimal:
     """Build a Decimal from an int, a decimal string or a Decimal; floats are refused."""
     if isinstance(value, Decimal):
         return value
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise TypeError(f"money must not be built from {type(value).__name__}: {value!r}")
     if isinstance(value, int):
         return Decimal(value)

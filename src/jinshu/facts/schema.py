@@ -351,7 +351,11 @@ RECORD_KINDS: dict[str, tuple[str, dict[str, Fact]]] = {
             _ID,
             _PERSON,
             Fact(
-                "role", ENUM, "人才类别", ("technical", "management", "market", "finance"), other=True
+                "role",
+                ENUM,
+                "人才类别",
+                ("technical", "management", "market", "finance"),
+                other=True,
             ),
             Fact("introduced_or_cultivated", BOOL, "引进或培育"),
             Fact("annual_salary", MONEY, "年薪"),

@@ -24,7 +24,6 @@ from jinshu.facts.schema import (
     ENUM,
     HISTORY,
     INT,
-    KINDS,
     MONEY,
     QUANTITY,
     RECORD_KINDS,
@@ -163,10 +162,10 @@ def _facts_of(
         if checked is not None:
             out[name] = checked
     for fact in facts.values():
-        if fact.required and fact.name not in skipped and fact.name not in out:
-            if raw.get(fact.name) is None:
-                path = f"{where}.{fact.name}" if where else fact.name
-                errors.add(path, "缺少必填字段", "required field is missing")
+        missing = fact.name not in out and raw.get(fact.name) is None
+        if fact.required and fact.name not in skipped and missing:
+            path = f"{where}.{fact.name}" if where else fact.name
+            errors.add(path, "缺少必填字段", "required field is missing")
     return out
 
 
@@ -295,7 +294,10 @@ def validate_case(
         drawn, repaid = facts.get("drawn_on"), facts.get("repaid_on")
         if isinstance(drawn, date) and isinstance(repaid, date) and repaid < drawn:
             errors.add(
-                f"{where}.repaid_on", "还款日早于放款日", "repaid_on is before drawn_on", str(repaid)
+                f"{where}.repaid_on",
+                "还款日早于放款日",
+                "repaid_on is before drawn_on",
+                str(repaid),
             )
         records.append(Record(str(rid), str(kind), len(records), facts))
 

@@ -66,7 +66,9 @@ def run_test(policy: PolicySet, clause: int, test: TestSpec) -> TestOutcome:
         )
     except CaseError as exc:
         return TestOutcome(clause, test.name, tuple(f"invalid case: {e}" for e in exc.entries))
-    return TestOutcome(clause, test.name, tuple(check_expectations(test, evaluate_case(policy, case))))
+    return TestOutcome(
+        clause, test.name, tuple(check_expectations(test, evaluate_case(policy, case)))
+    )
 
 
 def run_policy_tests(policy: PolicySet, clause: int | None = None) -> list[TestOutcome]:

@@ -75,11 +75,12 @@ def check_rule(sql: str, scope: Collection[str]) -> exp.Expression:
         The parsed sqlglot tree.
     """
     try:
-        tree = sqlglot.parse_one(sql, dialect="duckdb")
+        parsed = sqlglot.parse_one(sql, dialect="duckdb")
     except SqlglotError as exc:
         raise RuleCheckError(f"无法解析的表达式 (cannot parse): {exc}") from exc
-    if tree is None:
-        raise RuleCheckError("空表达式 (empty expression)")
+    if not isinstance(parsed, exp.Expression):
+        raise RuleCheckError("不是表达式 (not an expression)")
+    tree = parsed
     for node in tree.walk():
         if not isinstance(node, ALLOWED_NODES):
             raise RuleCheckError(

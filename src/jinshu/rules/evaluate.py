@@ -41,7 +41,9 @@ def show(value: Any) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
+        return (
+            format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
+        )
     return str(value)
 
 
@@ -115,7 +117,12 @@ def evaluate_row(
     for name in item.parameters:
         spec = policy.parameters[name].spec
         res.steps.append(
-            StepTrace(name, show(row.get(name)), f"参数：{spec.description}（{spec.reference}）", "parameter")
+            StepTrace(
+                name,
+                show(row.get(name)),
+                f"参数：{spec.description}（{spec.reference}）",
+                "parameter",
+            )
         )
         if name in overrides:
             o = overrides[name]
@@ -157,17 +164,21 @@ def evaluate_row(
     elif kind in ("ceiling", "range"):
         hi = _payout_value(payout.max, row)
         lo = _payout_value(payout.min, row) if payout.min else ZERO
-        for name, value in ((payout.max, hi), (payout.min, lo)):
-            if value is None and name is not None:
-                step = next((s for s in item.steps if s.id == name), None)
-                if step is not None:
-                    missing += [n for n in _missing(step.expr, row, item, year) if n not in missing]
-                elif display_name(name, year) not in missing:
-                    missing.append(display_name(name, year))
+        for bound, value in ((payout.max, hi), (payout.min, lo)):
+            if value is None and bound is not None:
+                bound_step = next((s for s in item.steps if s.id == bound), None)
+                if bound_step is not None:
+                    missing += [
+                        n for n in _missing(bound_step.expr, row, item, year) if n not in missing
+                    ]
+                elif display_name(bound, year) not in missing:
+                    missing.append(display_name(bound, year))
         if hi is not None and lo is not None:
             res.status = NEEDS_REVIEW
             res.max, res.min = round_fen(hi), round_fen(min(lo, hi))
-            res.reasons.append("政策规定上限或区间，具体金额由评审确定 (a reviewer fixes the amount)")
+            res.reasons.append(
+                "政策规定上限或区间，具体金额由评审确定 (a reviewer fixes the amount)"
+            )
     elif kind == "review":
         res.status = NEEDS_REVIEW
         res.reasons.append("按专项资金管理办法或一事一议确定，无固定金额 (decided case by case)")
@@ -188,7 +199,9 @@ def evaluate_row(
     return res
 
 
-def _rows(item: Item, case: Case, base: dict[str, Any]) -> list[tuple[str | None, int, dict[str, Any]]]:
+def _rows(
+    item: Item, case: Case, base: dict[str, Any]
+) -> list[tuple[str | None, int, dict[str, Any]]]:
     item_base = dict(base)
     for agg in item.aggregates:
         item_base[agg.name] = _aggregate(agg, case, base)
@@ -196,7 +209,7 @@ def _rows(item: Item, case: Case, base: dict[str, Any]) -> list[tuple[str | None
         if item.applies is not None and item.applies.fn(item_base) is not True:
             return []
         return [(None, -1, item_base)]
-    rows = []
+    rows: list[tuple[str | None, int, dict[str, Any]]] = []
     for rec in case.records:
         if rec.kind != item.grain:
             continue
@@ -215,7 +228,15 @@ def evaluate_item(
     """Every result of one item for one case, shared rules applied."""
     if item.grain == "info":
         text = item.spec.text or item.title
-        return [Result(item.id, item.clause, None, INFORMATIONAL, steps=[StepTrace(item.id, "", text, "step")])]
+        return [
+            Result(
+                item.id,
+                item.clause,
+                None,
+                INFORMATIONAL,
+                steps=[StepTrace(item.id, "", text, "step")],
+            )
+        ]
     results = []
     tracks: dict[int, str] = {}
     for record, index, row in _rows(item, case, base):
@@ -275,7 +296,12 @@ def evaluate_case(policy: PolicySet, case: Case) -> CaseResult:
                 row.get("county") or row.get("applicant_county"),
             )
             res.steps.append(
-                StepTrace("split", "", f"省 {res.split['province']} / 市 {res.split['city']} / 县 {res.split['county']}", "rule")
+                StepTrace(
+                    "split",
+                    "",
+                    f"省 {res.split['province']} / 市 {res.split['city']} / 县 {res.split['county']}",
+                    "rule",
+                )
             )
     return CaseResult(case.year, case.enterprise_id, f"{doc.number} ({doc.version})", results)
 

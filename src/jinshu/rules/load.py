@@ -107,7 +107,9 @@ def _compile_item(
         elif agg.of in RECORD_KINDS:
             agg_scope = base_names() | set(params) | record_names(agg.of)
         else:
-            errors.add(f"{where}:{_line_of(text, name + ':')}", f"{item_id}.{name}: 未知来源 {agg.of}")
+            errors.add(
+                f"{where}:{_line_of(text, name + ':')}", f"{item_id}.{name}: 未知来源 {agg.of}"
+            )
             ok = False
             continue
         e = compiled(agg.expr, agg_scope, f"aggregates.{name}")
@@ -136,9 +138,9 @@ def _compile_item(
     track = compiled(spec.payout.track, scope, "payout.track") if spec.payout.track else None
     step_ids = {s.id for s in spec.steps}
     refs: list[str] = []
-    for name in (spec.payout.amount, spec.payout.min, spec.payout.max):
-        if name is not None:
-            refs.append(name)
+    for ref_name in (spec.payout.amount, spec.payout.min, spec.payout.max):
+        if ref_name is not None:
+            refs.append(ref_name)
     refs += [c.limit for c in spec.caps]
     if spec.at_most_years:
         refs.append(spec.at_most_years.years)
@@ -166,7 +168,9 @@ def _compile_item(
         ruling = clause_rulings.get(rid) or doc_rulings.get(rid)
         if ruling is None:
             ok = False
-            errors.add(f"{where}:{_line_of(text, rid)}", f"{item_id}: 未知裁定 {rid} (unknown ruling)")
+            errors.add(
+                f"{where}:{_line_of(text, rid)}", f"{item_id}: 未知裁定 {rid} (unknown ruling)"
+            )
         else:
             rulings.append(ruling)
     if not ok:
@@ -212,7 +216,9 @@ def load_document(path: Path | str = DEFAULT_DIR) -> PolicySet:
     errors = _Errors()
     doc_path = folder / "document.yaml"
     if not doc_path.exists():
-        raise PolicyError([ErrorEntry(str(doc_path), "缺少 document.yaml", "document.yaml missing")])
+        raise PolicyError(
+            [ErrorEntry(str(doc_path), "缺少 document.yaml", "document.yaml missing")]
+        )
     raw, text = _read_yaml(doc_path, errors)
     document: DocumentSpec | None = None
     if raw is not None:

@@ -218,10 +218,13 @@ def compile_python(node: exp.Expression) -> Fn:
     if isinstance(node, exp.Anonymous):
         name = str(node.this).lower()
         args = [c(e) for e in node.expressions]
+        first, second = args
         if name == "days_between":
-            a, b = args
-            return lambda r: None if (x := a(r)) is None or (y := b(r)) is None else (y - x).days
+            return lambda r: (
+                None if (x := first(r)) is None or (y := second(r)) is None else (y - x).days
+            )
         if name == "add_years":
-            a, b = args
-            return lambda r: None if (x := a(r)) is None or (y := b(r)) is None else add_years(x, y)
+            return lambda r: (
+                None if (x := first(r)) is None or (y := second(r)) is None else add_years(x, y)
+            )
     raise AssertionError(f"unchecked node {type(node).__name__}")

@@ -8,7 +8,7 @@ record item, the record's own facts (``record_id`` is its id).
 
 from __future__ import annotations
 
-from jinshu.facts.schema import APPLICANT_KINDS, ENTERPRISE, HISTORY, YEAR, record_facts
+from jinshu.facts.schema import APPLICANT_KINDS, HISTORY, YEAR, record_facts
 
 BUILTINS = ("year", "year_start", "year_end", "next_year_start", "effective_from")
 # The applicant's place is renamed so that a record (a data centre) can have its own.

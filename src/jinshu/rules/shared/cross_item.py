@@ -50,9 +50,7 @@ def apply_cross_item(rule: CrossItemSpec, results: list[Result], case: Case) -> 
         if rule.keep == "first_item":
             candidates.sort(key=lambda r: (rule.items.index(r.item), r.index))
         else:
-            candidates.sort(
-                key=lambda r: (-(r.value() or 0), r.index, rule.items.index(r.item))
-            )
+            candidates.sort(key=lambda r: (-(r.value() or 0), r.index, rule.items.index(r.item)))
         kept = candidates[0]
         for res in candidates[1:]:
             where = f"记录 {kept.record} 的 " if kept.record else ""

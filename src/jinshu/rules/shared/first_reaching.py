@@ -46,15 +46,17 @@ def apply_first_reaching(item_id: str, payout: PayoutSpec, res: Result, case: Ca
         lowest = min(t for t, _ in pairs if t is not None)
         res.refuse(f"主营业务收入{fmt(now)}元未达到{fmt(lowest)}元 (below the lowest threshold)")
         return
-    earlier = {
-        yy: figs[figure] for yy, figs in case.years.items() if yy < y and figs.get(figure) is not None
-    }
+    earlier: dict[int, Decimal] = {}
+    for yy, figs in case.years.items():
+        value = figs.get(figure)
+        if yy < y and isinstance(value, Decimal):
+            earlier[yy] = value
     before = row.get("max_main_revenue_before")
-    hist_keys = {
-        _as_decimal(h.key) for h in case.history if h.item == item_id and h.year <= y
-    }
+    hist_keys = {_as_decimal(h.key) for h in case.history if h.item == item_id and h.year <= y}
     founded = row.get("founded")
-    complete = (y - 1) in earlier or before is not None or (founded is not None and founded.year == y)
+    complete = (
+        (y - 1) in earlier or before is not None or (founded is not None and founded.year == y)
+    )
 
     def reached_before(t: Decimal) -> str | None:
         for yy in sorted(earlier):
@@ -91,7 +93,9 @@ def apply_first_reaching(item_id: str, payout: PayoutSpec, res: Result, case: Ca
         text = "同年首次达到多档：就高不重复"
     for t, r in first:
         res.steps.append(
-            StepTrace(f"threshold_{t}", fmt(r) or "", f"首次达到门槛{fmt(t)}元：奖励{fmt(r)}元", "rule")
+            StepTrace(
+                f"threshold_{t}", fmt(r) or "", f"首次达到门槛{fmt(t)}元：奖励{fmt(r)}元", "rule"
+            )
         )
     res.steps.append(StepTrace("reward", fmt(amount) or "", text, "step"))
     res.amount = round_fen(amount)

@@ -46,10 +46,14 @@ def apply_one_time(
             res.refuse(f"已于{h.year}年获得该项奖励{what}，{scope}奖励不再重复 (already awarded)")
         elif key in claimed:
             what = "" if key == "*" else f"（{key}）"
-            res.refuse(f"本案例中记录 {claimed[key]} 已申领{what}，{scope}奖励不重复 (claimed by an earlier record)")
+            res.refuse(
+                f"本案例中记录 {claimed[key]} 已申领{what}，{scope}奖励不重复 (claimed by an earlier record)"
+            )
         else:
             claimed[key] = res.record
-            res.steps.append(StepTrace("one_time", key, f"{scope}奖励：未曾获得 (not yet awarded)", "rule"))
+            res.steps.append(
+                StepTrace("one_time", key, f"{scope}奖励：未曾获得 (not yet awarded)", "rule")
+            )
 
 
 def apply_at_most_years(item_id: str, years: int, results: list[Result], case: Case) -> None:
@@ -67,10 +71,14 @@ def apply_at_most_years(item_id: str, years: int, results: list[Result], case: C
 def _refuse_later_entries(spec: OneTimeSpec, results: list[Result]) -> None:
     """Any earlier record with the same key (by date, then order) makes a later one not first."""
     first: dict[str, Result] = {}
-    for res in sorted(results, key=lambda r: (r.row.get("date") is None, r.row.get("date"), r.index)):
+    for res in sorted(
+        results, key=lambda r: (r.row.get("date") is None, r.row.get("date"), r.index)
+    ):
         key = key_of(spec, res)
         if key in first:
             if res.status != INELIGIBLE:
-                res.refuse(f"记录 {first[key].record} 更早进入该名单，非首次进入 (not the first entry)")
+                res.refuse(
+                    f"记录 {first[key].record} 更早进入该名单，非首次进入 (not the first entry)"
+                )
         else:
             first[key] = res

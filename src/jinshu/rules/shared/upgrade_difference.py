@@ -67,17 +67,26 @@ def apply_upgrade(
             full = reward(level, res.row)
             res.steps.append(StepTrace("reward", fmt(full) or "", f"{track} {level}级奖励", "step"))
             if top_held is not None and rank(top_held) >= rank(level):
-                res.refuse(f"此前已持有或获奖 {track} {top_held}级，同级或更高等级不再奖励 (already rewarded at this level or higher)")
+                res.refuse(
+                    f"此前已持有或获奖 {track} {top_held}级，同级或更高等级不再奖励 (already rewarded at this level or higher)"
+                )
                 continue
             paid_before = reward(top_rewarded, res.row) if top_rewarded is not None else ZERO
             diff = full - paid_before
             res.steps.append(
-                StepTrace("difference", fmt(diff) or "", f"差额：{fmt(full)} − 已奖励{fmt(paid_before)}", "step")
+                StepTrace(
+                    "difference",
+                    fmt(diff) or "",
+                    f"差额：{fmt(full)} − 已奖励{fmt(paid_before)}",
+                    "step",
+                )
             )
             if diff <= 0:
                 res.refuse("升级差额不大于0 (difference is not positive)")
                 continue
-            if top_held is not None and (top_rewarded is None or rank(top_held) > rank(top_rewarded)):
+            if top_held is not None and (
+                top_rewarded is None or rank(top_held) > rank(top_rewarded)
+            ):
                 res.status = NEEDS_REVIEW
                 res.min = round_fen(full - reward(top_held, res.row))
                 res.max = round_fen(diff)
