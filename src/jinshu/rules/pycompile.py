@@ -111,8 +111,7 @@ def _literal(node: exp.Literal) -> Fn:
     if node.is_string:
         s = node.this
         return lambda r: s
-    d = Decimal(node.this)
-    value: Any = int(d) if d == d.to_integral_value() and "." not in node.this else d
+    value = Decimal(node.this)  # numbers in rules are DECIMAL, as in the SQL backend
     return lambda r: value
 
 
