@@ -215,7 +215,9 @@ def p15_bid(data: dict[str, np.ndarray]) -> I64:
     _guard(2 * rate_den, "p15 denominator")
     share = round_half_up_div(np.where(eligible, np.maximum(completed, 0) * rate_num, 0), rate_den)
 
-    project_room = _whole(P15_PROJECT_CAP, FEN_PER_YUAN, "p15 project cap") - data["project_history"]
+    project_room = (
+        _whole(P15_PROJECT_CAP, FEN_PER_YUAN, "p15 project cap") - data["project_history"]
+    )
     year_room = _whole(P15_YEAR_CAP, FEN_PER_YUAN, "p15 year cap") - data["year_history"]
     amount = np.minimum(share, np.minimum(project_room, year_room))
     return np.where(eligible, np.maximum(amount, 0), 0).astype(np.int64)
@@ -334,7 +336,8 @@ def _reference_row(data: dict[str, np.ndarray], i: int) -> dict[str, int]:
     if col["big_data"] and col["startup"] and col["government_built"] and col["within_window"]:
         area = Fraction(col["area"], CENTI_M2_PER_M2)
         if area > 0:
-            covered = min(area, 300) + Fraction(1, 2) * min(max(area - 300, 0), 700)
+            full, half = Fraction(300), Fraction(700)
+            covered = min(area, full) + Fraction(1, 2) * min(max(area - full, Fraction(0)), half)
             rent = col["annual_rent"] * yuan
             out["p13_rent"] = _fen_half_up(max(Fraction(0), rent * covered / area) * FEN_PER_YUAN)
 

@@ -39,7 +39,10 @@ def test_every_problem_is_reported_at_once_naming_field_and_value(policy: Policy
     assert "not a valid year" in errors["year"] and "20x0" in errors["year"]
     assert "bigdata" in errors["enterprise.kinds[0]"]
     assert "GB 32100" in errors["enterprise.credit_code"]
-    assert "negative" in errors["records[0].completed_amount"] and "-5" in errors["records[0].completed_amount"]
+    assert (
+        "negative" in errors["records[0].completed_amount"]
+        and "-5" in errors["records[0].completed_amount"]
+    )
     assert "duplicate" in errors["records[1].id"]
     assert "not a number" in errors["records[1].booth_fee"]
     assert "spaceship" in errors["records[2].kind"]

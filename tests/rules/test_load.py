@@ -34,7 +34,12 @@ def test_the_bundled_document_loads() -> None:
 
 
 def test_unknown_name_is_refused_with_file_line_and_item(policy_dir: Path) -> None:
-    _break(policy_dir, "15-market-expansion.yaml", "sql: completed_amount * bid_rate", "sql: completed_amt * bid_rate")
+    _break(
+        policy_dir,
+        "15-market-expansion.yaml",
+        "sql: completed_amount * bid_rate",
+        "sql: completed_amt * bid_rate",
+    )
     [message] = _messages(policy_dir)
     assert message.startswith("15-market-expansion.yaml:")
     assert "p15_bid.steps.reward" in message and "completed_amt" in message
@@ -44,9 +49,21 @@ def test_unknown_name_is_refused_with_file_line_and_item(policy_dir: Path) -> No
 
 
 def test_every_problem_is_collected(policy_dir: Path) -> None:
-    _break(policy_dir, "13-startup-rent.yaml", "sql: government_built", "sql: government_built = (select 1)")
-    _break(policy_dir, "21-industry-events.yaml", "least(cost * event_share, event_max)", "pow(cost, 2)")
-    _break(policy_dir, "19-base-operation.yaml", "limit: base_service_annual_max", "limit: no_such_cap")
+    _break(
+        policy_dir,
+        "13-startup-rent.yaml",
+        "sql: government_built",
+        "sql: government_built = (select 1)",
+    )
+    _break(
+        policy_dir,
+        "21-industry-events.yaml",
+        "least(cost * event_share, event_max)",
+        "pow(cost, 2)",
+    )
+    _break(
+        policy_dir, "19-base-operation.yaml", "limit: base_service_annual_max", "limit: no_such_cap"
+    )
     messages = _messages(policy_dir)
     assert any("13-startup-rent.yaml" in m and "p13_rent" in m for m in messages)
     assert any("21-industry-events.yaml" in m and "pow" in m.lower() for m in messages)
@@ -54,7 +71,9 @@ def test_every_problem_is_collected(policy_dir: Path) -> None:
 
 
 def test_yaml_syntax_and_schema_errors(policy_dir: Path) -> None:
-    _break(policy_dir, "22-training.yaml", "grain: training\n", "grain: training\n    colour: red\n")
+    _break(
+        policy_dir, "22-training.yaml", "grain: training\n", "grain: training\n    colour: red\n"
+    )
     _break(policy_dir, "17-standards.yaml", "clause: 17", "clause: [17")
     messages = _messages(policy_dir)
     assert any("22-training.yaml" in m and "colour" in m for m in messages)
@@ -62,7 +81,12 @@ def test_yaml_syntax_and_schema_errors(policy_dir: Path) -> None:
 
 
 def test_unknown_ruling_and_wrong_clause_number(policy_dir: Path) -> None:
-    _break(policy_dir, "20-public-platforms.yaml", "rulings: [p20-consortium]", "rulings: [p20-nothing]")
+    _break(
+        policy_dir,
+        "20-public-platforms.yaml",
+        "rulings: [p20-consortium]",
+        "rulings: [p20-nothing]",
+    )
     _break(policy_dir, "08-ai-basic-data.yaml", "clause: 8", "clause: 9")
     messages = _messages(policy_dir)
     assert any("p20-nothing" in m for m in messages)
