@@ -42,14 +42,12 @@ def bind_case(policy: PolicySet, case: Case) -> tuple[dict[str, Any], dict[str, 
     for name in YEAR:
         row[name] = current.get(name)
         row[f"prev_{name}"] = previous.get(name)
+    official = policy.parameters_for_year(y)
+    row.update(official)
     overrides: dict[str, Override] = {}
-    for name, param in policy.parameters.items():
-        official = param.value_for_year(y)
-        value = official
-        if name in case.parameters:
-            given = case.parameters[name]
-            value = given.get(y) if isinstance(given, dict) else given
-            overrides[name] = Override(name, value, official)
+    for name, given in case.parameters.items():
+        value = given.get(y) if isinstance(given, dict) else given
+        overrides[name] = Override(name, value, official[name])
         row[name] = value
     return row, overrides
 

@@ -9,6 +9,7 @@ then clause 1's split.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -99,86 +100,122 @@ def _missing(expr: Expr, row: dict[str, Any], item: Item, year: int) -> list[str
     return out
 
 
-def _payout_value(name: str | None, row: dict[str, Any]) -> Any:
-    return None if name is None else row.get(name)
+@dataclass
+class RowValues:
+    """What a backend computed for one row: everything :func:`decide` needs, and nothing more.
+
+    Attributes:
+        record, index: the record (None for applicant rows) and its position in the case.
+        row: facts, parameters and step values; the shared rules read their keys and limits here.
+        conditions: each condition's value (None: unknown because a fact is missing).
+        condition_missing: for each unknown condition, the facts that made it unknown.
+        reviews: whether each review note applies.
+        payout: the payout's values by role (amount, min, max).
+        payout_missing: for each payout value that is unknown, the facts that made it so.
+    """
+
+    record: str | None
+    index: int
+    row: dict[str, Any]
+    conditions: list[bool | None]
+    condition_missing: list[list[str]]
+    reviews: list[bool]
+    payout: dict[str, Any]
+    payout_missing: dict[str, list[str]]
 
 
-def evaluate_row(
-    item: Item,
-    row: dict[str, Any],
-    record: str | None,
-    index: int,
-    year: int,
-    overrides: dict[str, Override],
-    policy: PolicySet,
-) -> Result:
-    """One item on one row: steps, conditions, review notes and the payout."""
-    res = Result(item.id, item.clause, record, ELIGIBLE, index=index, row=row)
-    for name in item.parameters:
-        spec = policy.parameters[name].spec
-        res.steps.append(
-            StepTrace(
-                name,
-                show(row.get(name)),
-                f"参数：{spec.description}（{spec.reference}）",
-                "parameter",
-            )
-        )
-        if name in overrides:
-            o = overrides[name]
-            res.steps.append(
-                StepTrace(
-                    f"override:{name}",
-                    show(o.value),
-                    f"案例参数覆盖官方值 {show(o.official)} (case parameter overrides the official value)",
-                    "override",
-                )
-            )
+def payout_roles(item: Item) -> dict[str, str]:
+    """The payout's value names by role: amount (fixed), min and max (ceiling, range)."""
+    payout = item.spec.payout
+    roles = {"amount": payout.amount, "min": payout.min, "max": payout.max}
+    return {role: name for role, name in roles.items() if name is not None}
+
+
+def python_values(
+    item: Item, row: dict[str, Any], record: str | None, index: int, year: int
+) -> RowValues:
+    """The Python backend: run the item's compiled closures on one row."""
     for step in item.steps:
         row[step.id] = step.expr.fn(row)
-    missing: list[str] = []
+    conditions: list[bool | None] = []
+    condition_missing: list[list[str]] = []
     for cond in item.conditions:
         value = cond.expr.fn(row)
-        res.steps.append(StepTrace(cond.id, show(value), cond.reason, "condition"))
+        conditions.append(value)
+        condition_missing.append(_missing(cond.expr, row, item, year) if value is None else [])
+    reviews = [r.expr.fn(row) is True for r in item.reviews]
+    steps = {s.id: s for s in item.steps}
+    payout: dict[str, Any] = {}
+    payout_missing: dict[str, list[str]] = {}
+    for role, name in payout_roles(item).items():
+        value = row.get(name)
+        payout[role] = value
+        if value is None:
+            source = steps.get(name)
+            names = _missing(source.expr, row, item, year) if source is not None else []
+            payout_missing[role] = names or [display_name(name, year)]
+    return RowValues(
+        record, index, row, conditions, condition_missing, reviews, payout, payout_missing
+    )
+
+
+def _add(target: list[str], names: list[str]) -> None:
+    for name in names:
+        if name not in target:
+            target.append(name)
+
+
+def decide(
+    item: Item,
+    values: RowValues,
+    overrides: dict[str, Override],
+    policy: PolicySet,
+    *,
+    trace: bool = True,
+) -> Result:
+    """One item on one row: status, amount or range, reasons and the explanation.
+
+    Both backends end here, so the statuses of POLICIES.md are decided in one place.
+    """
+    row = values.row
+    res = Result(item.id, item.clause, values.record, ELIGIBLE, index=values.index, row=row)
+    if trace:
+        for name in item.parameters:
+            spec = policy.parameters[name].spec
+            text = f"参数：{spec.description}（{spec.reference}）"
+            res.steps.append(StepTrace(name, show(row.get(name)), text, "parameter"))
+            if name in overrides:
+                o = overrides[name]
+                text = f"案例参数覆盖官方值 {show(o.official)} (case parameter overrides the official value)"
+                res.steps.append(StepTrace(f"override:{name}", show(o.value), text, "override"))
+    missing: list[str] = []
+    checks = zip(item.conditions, values.conditions, values.condition_missing, strict=True)
+    for cond, value, names in checks:
+        if trace:
+            res.steps.append(StepTrace(cond.id, show(value), cond.reason, "condition"))
         if value is False:
             res.reasons.append(cond.reason)
         elif value is None:
-            missing += [n for n in _missing(cond.expr, row, item, year) if n not in missing]
+            _add(missing, names)
     if res.reasons:
         res.status = INELIGIBLE
         return res
-    for step in item.steps:
-        res.steps.append(StepTrace(step.id, show(row[step.id]), step.label, "step"))
-    notes = [r.note for r in item.reviews if r.expr.fn(row) is True]
-    payout = item.spec.payout
-    kind = payout.kind
-    if kind == "fixed":
-        value = _payout_value(payout.amount, row)
-        if value is None and payout.amount in {s.id for s in item.steps}:
-            step = next(s for s in item.steps if s.id == payout.amount)
-            missing += [n for n in _missing(step.expr, row, item, year) if n not in missing]
-            if not missing:
-                missing.append(step.id)
-        elif value is not None:
-            res.amount = round_fen(value)
-    elif kind in ("ceiling", "range"):
-        hi = _payout_value(payout.max, row)
-        lo = _payout_value(payout.min, row) if payout.min else ZERO
-        for bound, value in ((payout.max, hi), (payout.min, lo)):
-            if value is None and bound is not None:
-                bound_step = next((s for s in item.steps if s.id == bound), None)
-                if bound_step is not None:
-                    missing += [
-                        n for n in _missing(bound_step.expr, row, item, year) if n not in missing
-                    ]
-                elif display_name(bound, year) not in missing:
-                    missing.append(display_name(bound, year))
-        if hi is not None and lo is not None:
-            res.status = NEEDS_REVIEW
-            res.max, res.min = round_fen(hi), round_fen(min(lo, hi))
-            res.reasons.append(
-                "政策规定上限或区间，具体金额由评审确定 (a reviewer fixes the amount)"
-            )
+    if trace:
+        for step in item.steps:
+            res.steps.append(StepTrace(step.id, show(row.get(step.id)), step.label, "step"))
+    notes = [r.note for r, on in zip(item.reviews, values.reviews, strict=True) if on]
+    kind = item.spec.payout.kind
+    for role in ("amount", "max", "min"):
+        if role in values.payout_missing:
+            _add(missing, values.payout_missing[role])
+    if kind == "fixed" and not missing:
+        res.amount = round_fen(values.payout["amount"])
+    elif kind in ("ceiling", "range") and not missing:
+        hi = values.payout["max"]
+        lo = values.payout.get("min", ZERO)
+        res.status = NEEDS_REVIEW
+        res.max, res.min = round_fen(hi), round_fen(min(lo, hi))
+        res.reasons.append("政策规定上限或区间，具体金额由评审确定 (a reviewer fixes the amount)")
     elif kind == "review":
         res.status = NEEDS_REVIEW
         res.reasons.append("按专项资金管理办法或一事一议确定，无固定金额 (decided case by case)")
@@ -195,13 +232,16 @@ def evaluate_row(
         elif res.status == ELIGIBLE:
             res.status = NEEDS_REVIEW
     if kind == "fixed" and res.status == ELIGIBLE and res.amount == ZERO:
-        res.refuse(payout.zero_reason or "计算金额为0 (the amount comes to 0.00)")
+        res.refuse(item.spec.payout.zero_reason or "计算金额为0 (the amount comes to 0.00)")
     return res
 
 
 def _rows(
     item: Item, case: Case, base: dict[str, Any]
 ) -> list[tuple[str | None, int, dict[str, Any]]]:
+    records = [rec for rec in case.records if rec.kind == item.grain]
+    if item.grain != "applicant" and not records:
+        return []
     item_base = dict(base)
     for agg in item.aggregates:
         item_base[agg.name] = _aggregate(agg, case, base)
@@ -210,9 +250,7 @@ def _rows(
             return []
         return [(None, -1, item_base)]
     rows: list[tuple[str | None, int, dict[str, Any]]] = []
-    for rec in case.records:
-        if rec.kind != item.grain:
-            continue
+    for rec in records:
         row = {**item_base, **record_row(rec)}
         if item.where is not None and item.where.fn(row) is not True:
             continue
@@ -240,10 +278,18 @@ def evaluate_item(
     results = []
     tracks: dict[int, str] = {}
     for record, index, row in _rows(item, case, base):
-        res = evaluate_row(item, row, record, index, case.year, overrides, policy)
+        values = python_values(item, row, record, index, case.year)
+        results.append(decide(item, values, overrides, policy))
         if item.track is not None:
             tracks[index] = str(item.track.fn(row))
-        results.append(res)
+    apply_item_rules(item, results, tracks, case, base)
+    return results
+
+
+def apply_item_rules(
+    item: Item, results: list[Result], tracks: dict[int, str], case: Case, base: dict[str, Any]
+) -> None:
+    """The shared rules of one item, in their fixed order, over all its results for a case."""
     spec = item.spec
     if spec.payout.kind == "first_reaching":
         for res in results:
@@ -263,7 +309,6 @@ def evaluate_item(
     for res in results:
         if res.status == NEEDS_REVIEW and res.max is not None and res.max == ZERO:
             res.refuse("可支持金额为0 (the ceiling comes to 0.00)")
-    return results
 
 
 def evaluate_case(policy: PolicySet, case: Case) -> CaseResult:

@@ -157,6 +157,7 @@ class PolicySet:
     parameters: dict[str, Parameter]
     cross_item: tuple[CrossItemSpec, ...]
     files: dict[int, Path] = field(default_factory=dict)
+    _by_year: dict[int, dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
 
     def in_force(self, year: int) -> bool:
         """Whether the document is in force at some time in ``year``."""
@@ -169,3 +170,11 @@ class PolicySet:
 
     def parameter_kinds(self) -> dict[str, str]:
         return {name: p.kind for name, p in self.parameters.items()}
+
+    def parameters_for_year(self, year: int) -> dict[str, Any]:
+        """Every parameter's official value for performance year ``year`` (computed once)."""
+        values = self._by_year.get(year)
+        if values is None:
+            values = {n: p.value_for_year(year) for n, p in self.parameters.items()}
+            self._by_year[year] = values
+        return values
