@@ -368,6 +368,10 @@ RECORD_KINDS: dict[str, tuple[str, dict[str, Fact]]] = {
 }
 
 
+# Group keys that default to the record's own id: one base (platform) per record unless named.
+KEY_DEFAULTS_TO_ID = ("base_key", "platform_key")
+
+
 def record_facts(kind: str) -> dict[str, Fact]:
     """The facts of a record kind (KeyError for an unknown kind)."""
     return RECORD_KINDS[kind][1]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jinshu.facts.case import Case, Record
-from jinshu.facts.schema import APPLICANT_KINDS, YEAR, record_facts
+from jinshu.facts.schema import APPLICANT_KINDS, KEY_DEFAULTS_TO_ID, YEAR, record_facts
 from jinshu.rules.policyset import PolicySet
 from jinshu.rules.scope import ENTERPRISE_NAMES
 
@@ -60,7 +60,7 @@ def record_row(record: Record) -> dict[str, Any]:
             row["record_id"] = record.id
         else:
             row[name] = record.facts.get(name)
-    for key in ("base_key", "platform_key"):
+    for key in KEY_DEFAULTS_TO_ID:
         if key in row and row[key] is None:
             row[key] = record.id
     return row

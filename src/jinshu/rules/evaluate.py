@@ -265,16 +265,7 @@ def evaluate_item(
 ) -> list[Result]:
     """Every result of one item for one case, shared rules applied."""
     if item.grain == "info":
-        text = item.spec.text or item.title
-        return [
-            Result(
-                item.id,
-                item.clause,
-                None,
-                INFORMATIONAL,
-                steps=[StepTrace(item.id, "", text, "step")],
-            )
-        ]
+        return [info_result(item)]
     results = []
     tracks: dict[int, str] = {}
     for record, index, row in _rows(item, case, base):
@@ -311,20 +302,28 @@ def apply_item_rules(
             res.refuse("可支持金额为0 (the ceiling comes to 0.00)")
 
 
-def evaluate_case(policy: PolicySet, case: Case) -> CaseResult:
-    """Evaluate every item of the policy set for one validated case."""
+def info_result(item: Item) -> Result:
+    """The listing of an informational (non-monetary) measure."""
+    text = item.spec.text or item.title
+    step = StepTrace(item.id, "", text, "step")
+    return Result(item.id, item.clause, None, INFORMATIONAL, steps=[step])
+
+
+def out_of_force(policy: PolicySet, case: Case) -> CaseResult:
+    """The result of a case whose year no document version covers."""
     doc = policy.document
-    if not policy.in_force(case.year):
-        until = f"至{doc.effective_to}" if doc.effective_to else "起"
-        note = (
-            f"{case.year}年不在任何政策版本的施行期内（{doc.number}自{doc.effective_from}{until}施行）"
-            f" (no document version is in force in {case.year})"
-        )
-        return CaseResult(case.year, case.enterprise_id, None, [], note=note)
-    base, overrides = bind_case(policy, case)
-    results: list[Result] = []
-    for item in policy.items.values():
-        results += evaluate_item(policy, item, case, base, overrides)
+    until = f"至{doc.effective_to}" if doc.effective_to else "起"
+    note = (
+        f"{case.year}年不在任何政策版本的施行期内（{doc.number}自{doc.effective_from}{until}施行）"
+        f" (no document version is in force in {case.year})"
+    )
+    return CaseResult(case.year, case.enterprise_id, None, [], note=note)
+
+
+def finish_case(
+    policy: PolicySet, case: Case, base: dict[str, Any], results: list[Result]
+) -> CaseResult:
+    """Rules across items, then clause 1's split: the last passes, shared by both backends."""
     for rule in policy.cross_item:
         switch = base.get(rule.switch) if rule.switch else "on"
         if switch != "off":
@@ -340,15 +339,23 @@ def evaluate_case(policy: PolicySet, case: Case) -> CaseResult:
                 row.get("city") or row.get("applicant_city"),
                 row.get("county") or row.get("applicant_county"),
             )
-            res.steps.append(
-                StepTrace(
-                    "split",
-                    "",
-                    f"省 {res.split['province']} / 市 {res.split['city']} / 县 {res.split['county']}",
-                    "rule",
-                )
+            parts = (
+                f"省 {res.split['province']} / 市 {res.split['city']} / 县 {res.split['county']}"
             )
+            res.steps.append(StepTrace("split", "", parts, "rule"))
+    doc = policy.document
     return CaseResult(case.year, case.enterprise_id, f"{doc.number} ({doc.version})", results)
+
+
+def evaluate_case(policy: PolicySet, case: Case) -> CaseResult:
+    """Evaluate every item of the policy set for one validated case."""
+    if not policy.in_force(case.year):
+        return out_of_force(policy, case)
+    base, overrides = bind_case(policy, case)
+    results: list[Result] = []
+    for item in policy.items.values():
+        results += evaluate_item(policy, item, case, base, overrides)
+    return finish_case(policy, case, base, results)
 
 
 def total_of(results: list[Result]) -> str | None:

@@ -1,0 +1,1 @@
+"""Evaluating whole registries: tables, the set-based batch engine, and (later) matching."""
