@@ -9,7 +9,7 @@ A differential test (tests/matching/test_batch.py) keeps them equal result for r
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import ChainMap, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -63,6 +63,7 @@ def item_rows(
 ) -> dict[str, dict[str, list[Result]]]:
     """Every decided row of every item, by enterprise and item (shared rules not yet applied)."""
     out: dict[str, dict[str, list[Result]]] = defaultdict(lambda: defaultdict(list))
+    shared = dict(constants)
     for item in policy.items.values():
         if item.grain == "info":
             continue
@@ -71,10 +72,9 @@ def item_rows(
         names = [d[0] for d in cursor.description]
         position = {n: i for i, n in enumerate(names)}
         for row in cursor.fetchall():
-            facts: dict[str, Any] = dict(constants)
-            for name in query.keep:
-                facts[name] = row[position[f"k_{name}"]]
-            facts["record_id"] = row[2]
+            own = {name: row[position[f"k_{name}"]] for name in query.keep}
+            own["record_id"] = row[2]
+            facts = ChainMap(own, shared)  # the run's constants are shared, not copied per row
             values = RowValues(
                 record=row[2],
                 index=row[1],
@@ -131,7 +131,10 @@ def evaluate_batch(
                 if item.grain == "info":
                     results.append(info_result(item))
                     continue
-                found = sorted(mine.get(item.id, []), key=lambda r: r.index)
+                found = mine.get(item.id)
+                if not found:
+                    continue
+                found.sort(key=lambda r: r.index)
                 tracks = {}
                 if item.track is not None:
                     tracks = {r.index: str(item.track.fn(r.row)) for r in found}

@@ -9,6 +9,7 @@ then clause 1's split.
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -116,7 +117,7 @@ class RowValues:
 
     record: str | None
     index: int
-    row: dict[str, Any]
+    row: MutableMapping[str, Any]
     conditions: list[bool | None]
     condition_missing: list[list[str]]
     reviews: list[bool]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -95,7 +96,7 @@ class Result:
     caps: list[CapTrace] = field(default_factory=list)
     split: dict[str, Any] | None = None
     index: int = -1
-    row: dict[str, Any] = field(default_factory=dict, repr=False)
+    row: MutableMapping[str, Any] = field(default_factory=dict, repr=False)
 
     def refuse(self, reason: str) -> None:
         """Make the result ineligible for ``reason``."""

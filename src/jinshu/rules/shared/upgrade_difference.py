@@ -12,7 +12,9 @@ Example: CMMI 3 rewarded in 2018 (100,000) and CMMI 5 in 2020: 300,000 − 100,0
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from jinshu.facts.case import Case
 from jinshu.money import ZERO, fmt, round_fen
@@ -28,7 +30,7 @@ def apply_upgrade(
     def rank(level: int) -> int:
         return level if payout.higher_is_better else -level
 
-    def reward(level: int, row: dict[str, object]) -> Decimal:
+    def reward(level: int, row: Mapping[str, Any]) -> Decimal:
         value = row[payout.levels[level]]
         assert isinstance(value, Decimal)
         return value
