@@ -15,8 +15,9 @@ from typing import Any
 
 import duckdb
 
-from jinshu.facts.case import Case
+from jinshu.facts.case import Case, HistoryEntry
 from jinshu.matching.tables import case_tables
+from jinshu.money import ZERO
 from jinshu.rules.evaluate import (
     RowValues,
     apply_item_rules,
@@ -100,6 +101,74 @@ def _connect(cases: Iterable[Case]) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _stub_cases(con: duckdb.DuckDBPyConnection, year: int, eids: Iterable[str]) -> dict[str, Case]:
+    """The part of each applicant's case the shared rules read: its years and its history."""
+    wanted = set(eids)
+    years: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
+    cursor = con.execute(f"SELECT * FROM years WHERE year < {year}")
+    names = [d[0] for d in cursor.description]
+    for row in cursor.fetchall():
+        if row[0] in wanted:
+            figures = {n: v for n, v in zip(names[2:], row[2:], strict=True) if v is not None}
+            years[row[0]][row[1]] = figures
+    history: dict[str, list[HistoryEntry]] = defaultdict(list)
+    for eid, item, h_year, key, level, amount in con.execute(
+        "SELECT eid, item, year, key, level, amount FROM history"
+    ).fetchall():
+        if eid in wanted:
+            history[eid].append(HistoryEntry(item, h_year, key, level, amount or ZERO))
+    return {
+        eid: Case(year, {"id": eid}, frozenset(), years[eid], (), tuple(history[eid]))
+        for eid in wanted
+    }
+
+
+def evaluate_connection(
+    policy: PolicySet,
+    con: duckdb.DuckDBPyConnection,
+    year: int,
+    parameters: Mapping[str, Any] | None = None,
+    cases: Mapping[str, Case] | None = None,
+) -> dict[str, CaseResult]:
+    """Evaluate every applicant of the registry tables on ``con`` for performance year ``year``.
+
+    Args:
+        policy: the policy set.
+        con: a DuckDB connection with the tables of :mod:`jinshu.matching.tables`.
+        year: the performance year (the document must be in force).
+        parameters: overrides for the whole run (a reform).
+        cases: the validated cases, when the caller has them; otherwise the shared rules read
+            each applicant's years and history from the tables.
+
+    Returns:
+        Each applicant's result, by enterprise id.
+    """
+    constants = constants_for(policy, year, parameters)
+    rows = item_rows(con, policy, year, constants)
+    eids = [r[0] for r in con.execute("SELECT eid FROM enterprises").fetchall()]
+    known = cases if cases is not None else _stub_cases(con, year, eids)
+    finished: dict[str, CaseResult] = {}
+    for eid in eids:
+        case = known[eid]
+        mine = rows.get(eid, {})
+        results: list[Result] = []
+        for item in policy.items.values():
+            if item.grain == "info":
+                results.append(info_result(item))
+                continue
+            found = mine.get(item.id)
+            if not found:
+                continue
+            found.sort(key=lambda r: r.index)
+            tracks = {}
+            if item.track is not None:
+                tracks = {r.index: str(item.track.fn(r.row)) for r in found}
+            apply_item_rules(item, found, tracks, case, constants)
+            results += found
+        finished[eid] = finish_case(policy, case, constants, results)
+    return finished
+
+
 def evaluate_batch(
     policy: PolicySet, cases: Sequence[Case], parameters: Mapping[str, Any] | None = None
 ) -> list[CaseResult]:
@@ -120,25 +189,9 @@ def evaluate_batch(
             for case in group:
                 finished[(year, case.enterprise_id)] = out_of_force(policy, case)
             continue
-        constants = constants_for(policy, year, parameters)
         con = _connect(group)
-        rows = item_rows(con, policy, year, constants)
+        by_eid = {c.enterprise_id: c for c in group}
+        for eid, result in evaluate_connection(policy, con, year, parameters, by_eid).items():
+            finished[(year, eid)] = result
         con.close()
-        for case in group:
-            mine = rows.get(case.enterprise_id, {})
-            results: list[Result] = []
-            for item in policy.items.values():
-                if item.grain == "info":
-                    results.append(info_result(item))
-                    continue
-                found = mine.get(item.id)
-                if not found:
-                    continue
-                found.sort(key=lambda r: r.index)
-                tracks = {}
-                if item.track is not None:
-                    tracks = {r.index: str(item.track.fn(r.row)) for r in found}
-                apply_item_rules(item, found, tracks, case, constants)
-                results += found
-            finished[(year, case.enterprise_id)] = finish_case(policy, case, constants, results)
     return [finished[(c.year, c.enterprise_id)] for c in cases]
