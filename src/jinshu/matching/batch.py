@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import ChainMap, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import duckdb
@@ -61,12 +61,13 @@ def item_rows(
     policy: PolicySet,
     year: int,
     constants: Mapping[str, Any],
+    items: Collection[str] | None = None,
 ) -> dict[str, dict[str, list[Result]]]:
     """Every decided row of every item, by enterprise and item (shared rules not yet applied)."""
     out: dict[str, dict[str, list[Result]]] = defaultdict(lambda: defaultdict(list))
     shared = dict(constants)
     for item in policy.items.values():
-        if item.grain == "info":
+        if item.grain == "info" or (items is not None and item.id not in items):
             continue
         query = plan_query(item, policy, constants, year)
         cursor = con.execute(query.sql)
@@ -129,6 +130,7 @@ def evaluate_connection(
     year: int,
     parameters: Mapping[str, Any] | None = None,
     cases: Mapping[str, Case] | None = None,
+    items: Collection[str] | None = None,
 ) -> dict[str, CaseResult]:
     """Evaluate every applicant of the registry tables on ``con`` for performance year ``year``.
 
@@ -139,12 +141,13 @@ def evaluate_connection(
         parameters: overrides for the whole run (a reform).
         cases: the validated cases, when the caller has them; otherwise the shared rules read
             each applicant's years and history from the tables.
+        items: evaluate only these items (informational ones are then left out too).
 
     Returns:
         Each applicant's result, by enterprise id.
     """
     constants = constants_for(policy, year, parameters)
-    rows = item_rows(con, policy, year, constants)
+    rows = item_rows(con, policy, year, constants, items)
     eids = [r[0] for r in con.execute("SELECT eid FROM enterprises").fetchall()]
     known = cases if cases is not None else _stub_cases(con, year, eids)
     finished: dict[str, CaseResult] = {}
@@ -154,7 +157,8 @@ def evaluate_connection(
         results: list[Result] = []
         for item in policy.items.values():
             if item.grain == "info":
-                results.append(info_result(item))
+                if items is None:
+                    results.append(info_result(item))
                 continue
             found = mine.get(item.id)
             if not found:

@@ -1,0 +1,269 @@
+"""jinshu's benchmark: one command, figures and ratios against baselines measured in the same run.
+
+    make bench                      # 100,000 and 1,000,000 enterprises
+    python bench/run.py --sizes 20000 --rows 200000   # a quick run
+
+Sections:
+1. One full case end to end (validate, evaluate every item, explain): median and p99 latency,
+   against OpenFisca's one case on three rules (no trace).
+2. Three representative rules (p01_dc_power, p13_rent, p15_bid) over the same columnar registry:
+   plain numpy (the floor), OpenFisca 46 (the peer), jinshu's set-based batch (DuckDB); jinshu
+   must equal numpy to the fen; OpenFisca's float error is reported.
+3. Every item over the synthetic registry, per size, each size in its own process so that peak
+   memory (max RSS) is its own: seconds, enterprises per second, result rows.
+
+Results are printed and written to bench/out/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parent))
+
+from bench.peers import numpy_rules, openfisca_rules  # noqa: E402
+from jinshu.calculator import calculate  # noqa: E402
+from jinshu.facts.schema import RECORD_KINDS  # noqa: E402
+from jinshu.facts.synthetic import generate_registry  # noqa: E402
+from jinshu.facts.validate import validate_case  # noqa: E402
+from jinshu.matching.batch import evaluate_connection  # noqa: E402
+from jinshu.matching.tables import (  # noqa: E402
+    case_tables,
+    enterprise_schema,
+    record_schema,
+    years_schema,
+)
+from jinshu.rules.load import default_policy_set  # noqa: E402
+
+YEAR = 2020
+THREE = ("p01_dc_power", "p13_rent", "p15_bid")
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- 1. one case ---------------------------------------------------------------------------------
+
+
+def single_case(n: int = 2000) -> dict[str, Any]:
+    policy = default_policy_set()
+    raws = list(generate_registry(n, seed=99))
+    for raw in raws[:50]:
+        calculate(raw, policy).as_dict()  # warm up
+    times = []
+    for raw in raws:
+        start = time.perf_counter()
+        calculate(raw, policy).as_dict()
+        times.append(time.perf_counter() - start)
+    times.sort()
+    system = openfisca_rules.build_system()
+    data = numpy_rules.make_data(200)
+    peer = []
+    for i in range(200):
+        record = {k: v[i].item() for k, v in data.items()}
+        start = time.perf_counter()
+        openfisca_rules.compute_one(system, record)
+        peer.append(time.perf_counter() - start)
+    peer.sort()
+    return {
+        "cases": n,
+        "median_ms": statistics.median(times) * 1000,
+        "p99_ms": times[int(len(times) * 0.99) - 1] * 1000,
+        "openfisca_three_rules_median_ms": statistics.median(peer) * 1000,
+    }
+
+
+# --- 2. three rules, the same data for every engine ---------------------------------------------
+
+
+def _jinshu_tables(con: duckdb.DuckDBPyConnection, data: dict[str, np.ndarray]) -> None:
+    """The peers' columnar registry as jinshu's registry tables (exact decimals, real dates)."""
+    n = len(data["area"])
+    raw = pa.table({k: pa.array(v) for k, v in data.items()} | {"i": pa.array(np.arange(n))})
+    con.register("raw", raw)
+    empty = {"years": years_schema()}
+    for name, schema in empty.items():
+        con.register(name, pa.Table.from_pylist([], schema=schema))
+    for kind in RECORD_KINDS:
+        if kind not in ("data_center", "lease", "contract"):
+            con.register(f"records_{kind}", pa.Table.from_pylist([], schema=record_schema(kind)))
+    money = "CAST(CAST({c} AS DECIMAL(38, 2)) * CAST('0.01' AS DECIMAL(3, 2)) AS DECIMAL(38, 12))"
+    kinds = ", ".join(
+        f"{'big_data' if f.name == 'kind_big_data' else 'FALSE'} AS {f.name}"
+        for f in enterprise_schema()
+        if f.name.startswith("kind_")
+    )
+    con.execute(
+        f"""CREATE TABLE enterprises AS SELECT 'E' || i AS eid,
+        CASE WHEN startup THEN (CASE WHEN within_window THEN DATE '2019-03-01' ELSE DATE '2015-03-01' END)
+             ELSE (CASE WHEN within_window THEN DATE '2015-03-01' ELSE DATE '2011-03-01' END) END AS founded,
+        TRUE AS registered_in_shanxi, TRUE AS hq_in_shanxi,
+        CAST(NULL AS DECIMAL(38, 12)) AS max_main_revenue_before,
+        '太原市' AS city, '小店区' AS county, {kinds} FROM raw"""
+    )
+    con.execute(
+        f"""CREATE TABLE records_data_center AS SELECT 'E' || i AS eid, 0 AS idx, 'dc' AS record_id,
+        CASE WHEN scale_large THEN 'large' ELSE 'small' END AS scale, packaged_base, market_trading,
+        {money.format(c="electricity_fee_paid")} AS electricity_fee_paid,
+        CAST(CAST(electricity_kwh AS DECIMAL(38, 3)) * CAST('0.001' AS DECIMAL(4, 3)) AS DECIMAL(38, 12))
+            AS electricity_kwh,
+        CAST(NULL AS VARCHAR) AS city, CAST(NULL AS VARCHAR) AS county FROM raw"""
+    )
+    con.execute(
+        f"""CREATE TABLE records_lease AS SELECT 'E' || i AS eid, 1 AS idx, 'lease' AS record_id,
+        CASE WHEN within_window THEN DATE '2020-03-01' ELSE DATE '2016-03-01' END AS start,
+        government_built,
+        CAST(CAST(area AS DECIMAL(38, 2)) * CAST('0.01' AS DECIMAL(3, 2)) AS DECIMAL(38, 12)) AS area,
+        {money.format(c="annual_rent")} AS annual_rent FROM raw"""
+    )
+    con.execute(
+        f"""CREATE TABLE records_contract AS SELECT 'E' || i AS eid, 2 AS idx, 'c' AS record_id,
+        'P' || i AS project_key, won_by_tender, out_of_province,
+        {money.format(c="contract_amount")} AS contract_amount,
+        {money.format(c="completed_amount")} AS completed_amount FROM raw"""
+    )
+    con.execute(
+        f"""CREATE TABLE history AS
+        SELECT 'E' || i AS eid, 'p15_bid' AS item, {YEAR - 1} AS year, 'P' || i AS key,
+               CAST(NULL AS INTEGER) AS level, {money.format(c="project_history")} AS amount
+        FROM raw WHERE project_history > 0
+        UNION ALL
+        SELECT 'E' || i, 'p15_bid', {YEAR}, 'other-project', NULL, {money.format(c="year_history")}
+        FROM raw WHERE year_history > 0"""
+    )
+
+
+def three_rules(rows: int) -> dict[str, Any]:
+    data = numpy_rules.make_data(rows)
+    start = time.perf_counter()
+    floor = numpy_rules.compute(data)
+    t_numpy = time.perf_counter() - start
+
+    system = openfisca_rules.build_system()
+    start = time.perf_counter()
+    peer = openfisca_rules.compute(system, data)
+    t_openfisca = time.perf_counter() - start
+
+    policy = default_policy_set()
+    con = duckdb.connect()
+    _jinshu_tables(con, data)
+    start = time.perf_counter()
+    results = evaluate_connection(policy, con, YEAR, items=THREE)
+    t_jinshu = time.perf_counter() - start
+    ours = {item: np.zeros(rows, dtype=np.int64) for item in THREE}
+    for eid, result in results.items():
+        i = int(eid[1:])
+        for r in result.results:
+            if r.status == "eligible" and r.amount is not None:
+                ours[r.item][i] = int(r.amount * 100)
+    mismatches = {item: int((ours[item] != floor[item]).sum()) for item in THREE}
+    of_error = {item: int((peer[item] - floor[item]).sum()) for item in THREE}
+    of_rows = {item: int((peer[item] != floor[item]).sum()) for item in THREE}
+    return {
+        "rows": rows,
+        "numpy_s": t_numpy,
+        "openfisca_s": t_openfisca,
+        "jinshu_s": t_jinshu,
+        "jinshu_vs_numpy_mismatches": mismatches,
+        "openfisca_total_error_fen": of_error,
+        "openfisca_rows_off": of_rows,
+        "total_yuan": {item: str(Decimal(int(floor[item].sum())) / 100) for item in THREE},
+    }
+
+
+# --- 3. every item over the synthetic registry (child process per size) --------------------------
+
+
+def registry_child(size: int) -> dict[str, Any]:
+    policy = default_policy_set()
+    start = time.perf_counter()
+    cases = [
+        validate_case(raw, known_items=policy.items) for raw in generate_registry(size, seed=2020)
+    ]
+    tables = case_tables(cases)
+    t_setup = time.perf_counter() - start
+    del cases
+    con = duckdb.connect()
+    for name, table in tables.items():
+        con.register(name, table)
+    start = time.perf_counter()
+    results = evaluate_connection(policy, con, YEAR)
+    t_eval = time.perf_counter() - start
+    counted = sum(len(r.results) for r in results.values())
+    total = sum((r.total for r in results.values()), Decimal(0))
+    return {
+        "enterprises": size,
+        "setup_s": t_setup,
+        "evaluate_s": t_eval,
+        "enterprises_per_s": size / t_eval,
+        "result_rows": counted,
+        "result_rows_per_s": counted / t_eval,
+        "total_yuan": str(total),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100000,1000000", help="registry sizes, comma-separated")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows for the three-rule race")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(registry_child(args.child)))
+        return
+    out: dict[str, Any] = {"date": dt.date.today().isoformat()}
+    print("1. one full case (validate, evaluate, explain)")
+    out["single_case"] = s = single_case()
+    print(
+        f"   median {s['median_ms']:.3f} ms, p99 {s['p99_ms']:.3f} ms; OpenFisca three rules "
+        f"{s['openfisca_three_rules_median_ms']:.3f} ms "
+        f"(ratio {s['openfisca_three_rules_median_ms'] / s['median_ms']:.1f}x)"
+    )
+    print(f"2. three rules over {args.rows:,} enterprises")
+    out["three_rules"] = t = three_rules(args.rows)
+    print(
+        f"   numpy {t['numpy_s']:.3f} s | OpenFisca {t['openfisca_s']:.3f} s | "
+        f"jinshu {t['jinshu_s']:.3f} s  (jinshu/numpy {t['jinshu_s'] / t['numpy_s']:.1f}x, "
+        f"jinshu/OpenFisca {t['jinshu_s'] / t['openfisca_s']:.2f}x)"
+    )
+    print(f"   jinshu vs numpy, results differing: {t['jinshu_vs_numpy_mismatches']}")
+    print(f"   OpenFisca float error, total fen: {t['openfisca_total_error_fen']}")
+    out["registry"] = []
+    for size in [int(x) for x in args.sizes.split(",") if x]:
+        print(f"3. every item over {size:,} synthetic enterprises")
+        proc = subprocess.run(
+            [sys.executable, __file__, "--child", str(size)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        r = json.loads(proc.stdout)
+        out["registry"].append(r)
+        print(
+            f"   evaluate {r['evaluate_s']:.1f} s ({r['enterprises_per_s']:,.0f} enterprises/s, "
+            f"{r['result_rows_per_s']:,.0f} result rows/s), setup {r['setup_s']:.1f} s, "
+            f"peak RSS {r['peak_rss_mb']:,.0f} MB"
+        )
+    (ROOT / "out").mkdir(exist_ok=True)
+    (ROOT / "out" / "results.json").write_text(json.dumps(out, indent=2), "utf-8")
+
+
+if __name__ == "__main__":
+    main()
