@@ -9,7 +9,7 @@ then clause 1's split.
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -279,7 +279,11 @@ def evaluate_item(
 
 
 def apply_item_rules(
-    item: Item, results: list[Result], tracks: dict[int, str], case: Case, base: dict[str, Any]
+    item: Item,
+    results: list[Result],
+    tracks: dict[int, str],
+    case: Case,
+    base: Mapping[str, Any],
 ) -> None:
     """The shared rules of one item, in their fixed order, over all its results for a case."""
     spec = item.spec

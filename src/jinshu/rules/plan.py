@@ -260,42 +260,61 @@ def plan_query(item: Item, policy: PolicySet, constants: Mapping[str, Any], year
         condition (value, missing names), ``v{i}`` per review, ``p_{role}`` / ``pm_{role}`` per
         payout value, and the columns the shared rules read (``keep``).
     """
-    steps: dict[str, exp.Expression] = {}
-    for step in item.steps:
-        steps[step.id] = to_sql(step.expr.tree, Scope(constants, steps))
+    d = "duckdb"
+    # Steps become columns, one layer each (no lateral aliases needed, nothing inlined twice).
+    steps = {step.id: exp.column(step.id, table="src") for step in item.steps}
     scope = Scope(constants, steps)
-    select = ["src.eid", "src.idx", "src.record_id"]
-    for n, cond in enumerate(item.conditions):
-        select.append(f"{to_sql(cond.expr.tree, scope).sql(dialect='duckdb')} AS c{n}")
-        missing = _missing_sql(cond.expr, item, scope, year, [])
-        select.append(f"{_list(missing).sql(dialect='duckdb')} AS m{n}")
-    for n, review in enumerate(item.reviews):
-        select.append(
-            f"COALESCE({to_sql(review.expr.tree, scope).sql(dialect='duckdb')}, FALSE) AS v{n}"
-        )
-    roles = payout_roles(item)
-    steps_by_id = {s.id: s for s in item.steps}
-    for role, name in roles.items():
-        value = steps[name] if name in steps else literal(constants.get(name))
-        select.append(f"{value.sql(dialect='duckdb')} AS p_{role}")
-        if name in steps_by_id:
-            missing = _missing_sql(steps_by_id[name].expr, item, scope, year, [])
-        else:
-            missing = []
-        select.append(f"{_list(missing).sql(dialect='duckdb')} AS pm_{role}")
-    keep = _kept_columns(item)
-    for name in keep:
-        if name in steps:
-            select.append(f"{steps[name].sql(dialect='duckdb')} AS k_{name}")
-        else:
-            select.append(f"src.{name} AS k_{name}")
     where = []
     if item.where is not None:
-        where.append(to_sql(item.where.tree, scope).sql(dialect="duckdb"))
+        where.append(to_sql(item.where.tree, scope).sql(dialect=d))
     if item.applies is not None:
-        where.append(to_sql(item.applies.tree, scope).sql(dialect="duckdb"))
+        where.append(to_sql(item.applies.tree, scope).sql(dialect=d))
     filter_sql = " WHERE " + " AND ".join(f"({w}) IS TRUE" for w in where) if where else ""
-    sql = f"SELECT {', '.join(select)} FROM ({_source(item, policy, constants, year)}) src{filter_sql}"
+    sql = f"SELECT * FROM ({_source(item, policy, constants, year)}) src{filter_sql}"
+    for step in item.steps:
+        tree = step.expr.tree
+        if isinstance(tree, exp.Div):
+            # Operands first, so the exact division reads two columns, not two expressions.
+            num, den = f"_n_{step.id}", f"_d_{step.id}"
+            sql = (
+                f"SELECT src.*, {to_sql(tree.this, scope).sql(dialect=d)} AS {num}, "
+                f"{to_sql(tree.expression, scope).sql(dialect=d)} AS {den} FROM ({sql}) src"
+            )
+            value = _exact_div(exp.column(num, table="src"), exp.column(den, table="src"))
+        else:
+            value = to_sql(tree, scope)
+        sql = f"SELECT src.*, {value.sql(dialect=d)} AS {step.id} FROM ({sql}) src"
+    computed = []
+    for n, cond in enumerate(item.conditions):
+        computed.append(f"{to_sql(cond.expr.tree, scope).sql(dialect=d)} AS c{n}")
+    for n, review in enumerate(item.reviews):
+        computed.append(
+            f"COALESCE({to_sql(review.expr.tree, scope).sql(dialect=d)}, FALSE) AS v{n}"
+        )
+    roles = payout_roles(item)
+    for role, name in roles.items():
+        value = steps[name] if name in steps else literal(constants.get(name))
+        computed.append(f"{value.sql(dialect=d)} AS p_{role}")
+    if computed:
+        sql = f"SELECT src.*, {', '.join(computed)} FROM ({sql}) src"
+    select = ["src.eid", "src.idx", "src.record_id"]
+    for n, cond in enumerate(item.conditions):
+        # The list of missing facts is built only where a condition is unknown.
+        missing = _list(_missing_sql(cond.expr, item, scope, year, [])).sql(dialect=d)
+        select += [f"src.c{n}", f"CASE WHEN src.c{n} IS NULL THEN {missing} END AS m{n}"]
+    select += [f"src.v{n}" for n in range(len(item.reviews))]
+    steps_by_id = {s.id: s for s in item.steps}
+    for role, name in roles.items():
+        source = steps_by_id.get(name)
+        found = _missing_sql(source.expr, item, scope, year, []) if source is not None else []
+        listed = _list(found).sql(dialect=d)
+        select += [
+            f"src.p_{role}",
+            f"CASE WHEN src.p_{role} IS NULL THEN {listed} END AS pm_{role}",
+        ]
+    keep = _kept_columns(item)
+    select += [f"src.{name} AS k_{name}" for name in keep]
+    sql = f"SELECT {', '.join(select)} FROM ({sql}) src"
     if item.spec.combine == "first":
         sql = (
             f"SELECT * FROM ({sql}) q QUALIFY ROW_NUMBER() OVER (PARTITION BY eid ORDER BY idx) = 1"
