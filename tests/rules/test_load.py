@@ -91,3 +91,51 @@ def test_unknown_ruling_and_wrong_clause_number(policy_dir: Path) -> None:
     messages = _messages(policy_dir)
     assert any("p20-nothing" in m for m in messages)
     assert any("08-ai-basic-data.yaml" in m for m in messages)
+
+
+def test_an_amendment_is_a_dated_value(policy_dir: Path) -> None:
+    """A later value applies from its date; earlier years keep the value then in force."""
+    from jinshu.calculator import calculate
+    from tests.factories import make_case
+
+    _break(
+        policy_dir,
+        "15-market-expansion.yaml",
+        'values: {2019-08-27: "0.8"}',
+        'values: {2019-08-27: "0.8", 2021-01-01: "0.6"}',
+    )
+    policy = load_document(policy_dir)
+    booth = [{"id": "e1", "kind": "exhibition", "booth_fee": "10000"}]
+    amounts = {
+        year: next(
+            r.amount
+            for r in calculate(make_case(year=year, records=booth), policy).results
+            if r.item == "p15_expo"
+        )
+        for year in (2020, 2021)
+    }
+    assert [str(amounts[2020]), str(amounts[2021])] == ["8000.00", "6000.00"]
+
+
+def test_a_repeal_is_a_dated_null(policy_dir: Path) -> None:
+    from jinshu.calculator import calculate
+    from tests.factories import make_case
+
+    _break(
+        policy_dir,
+        "15-market-expansion.yaml",
+        'values: {2019-08-27: "100000"}',
+        'values: {2019-08-27: "100000", 2022-01-01: null}',
+    )
+    policy = load_document(policy_dir)
+    booth = [{"id": "e1", "kind": "exhibition", "booth_fee": "500000"}]
+    out = {
+        year: next(
+            r
+            for r in calculate(make_case(year=year, records=booth), policy).results
+            if r.item == "p15_expo"
+        )
+        for year in (2021, 2022)
+    }
+    assert str(out[2021].amount) == "100000.00"  # the yearly cap binds
+    assert str(out[2022].amount) == "400000.00"  # repealed: no cap any more
