@@ -30,12 +30,13 @@ from jinshu.rules.evaluate import (
     info_result,
     out_of_force,
 )
-from jinshu.rules.plan import plan_query
+from jinshu.rules.plan import base_query, plan_query
 from jinshu.rules.plan_cross import RESULTS_TABLE, plan_finish
 from jinshu.rules.plan_decide import CAP_TYPE, plan_item
 from jinshu.rules.policyset import Item, PolicySet
 from jinshu.rules.results import CapTrace, CaseResult, Result
 
+BASE_TABLE = "applicant_year"
 RESULTS_SCHEMA = (
     "eid VARCHAR, item VARCHAR, idx INTEGER, record_id VARCHAR, project_key VARCHAR, "
     "place_city VARCHAR, place_county VARCHAR, st VARCHAR, amt DECIMAL(38, 2), "
@@ -73,10 +74,11 @@ def run_rules(
 ) -> str:
     """Fill the results table of every SQL-evaluated item; return the finishing query."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE {RESULTS_TABLE} ({RESULTS_SCHEMA})")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {BASE_TABLE} AS {base_query(year)}")
     for item in policy.items.values():
         if not _in_sql(item) or (items is not None and item.id not in items):
             continue
-        query = plan_query(item, policy, constants, year)
+        query = plan_query(item, policy, constants, year, BASE_TABLE)
         keep = set(query.keep)
         project = "k_project_key" if "project_key" in keep else "NULL"
         city = "COALESCE(k_city, k_applicant_city)" if "city" in keep else "k_applicant_city"

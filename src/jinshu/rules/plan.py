@@ -178,16 +178,23 @@ class ItemQuery:
     keep: tuple[str, ...]
 
 
-def _source(item: Item, policy: PolicySet, constants: Mapping[str, Any], year: int) -> str:
-    """FROM clause: the item's rows (records or applicants) with the applicant, years, aggregates."""
+def base_query(year: int) -> str:
+    """Each applicant with its facts, kinds, the year's figures and the previous year's."""
     ent_cols = ", ".join(f"e.{fact} AS {alias}" for fact, alias in ENTERPRISE_NAMES.items())
     kinds = ", ".join(f"e.{c}" for c in _kind_columns())
     figures = ", ".join(f"y.{n} AS {n}, p.{n} AS prev_{n}" for n in YEAR)
-    base = (
+    return (
         f"SELECT e.eid, {ent_cols}, {kinds}, {figures} FROM enterprises e "
         f"LEFT JOIN years y ON y.eid = e.eid AND y.year = {year} "
         f"LEFT JOIN years p ON p.eid = e.eid AND p.year = {year - 1}"
     )
+
+
+def _source(
+    item: Item, policy: PolicySet, constants: Mapping[str, Any], year: int, base_table: str | None
+) -> str:
+    """FROM clause: the item's rows (records or applicants) with the applicant, years, aggregates."""
+    base = f"SELECT * FROM {base_table}" if base_table else base_query(year)
     agg_joins = []
     agg_cols = []
     for n, agg in enumerate(item.aggregates):
@@ -246,7 +253,13 @@ def _kind_columns() -> list[str]:
     return list(KIND_NAMES)
 
 
-def plan_query(item: Item, policy: PolicySet, constants: Mapping[str, Any], year: int) -> ItemQuery:
+def plan_query(
+    item: Item,
+    policy: PolicySet,
+    constants: Mapping[str, Any],
+    year: int,
+    base_table: str | None = None,
+) -> ItemQuery:
     """The set-based query of one item for performance year ``year``.
 
     Args:
@@ -254,6 +267,8 @@ def plan_query(item: Item, policy: PolicySet, constants: Mapping[str, Any], year
         policy: the policy set.
         constants: the built-ins and every parameter's value for the run (reforms included).
         year: the performance year.
+        base_table: a table already holding :func:`base_query` for the year (a run over many
+            items computes it once).
 
     Returns:
         The SQL and the layout of its columns: eid, idx, record_id, then ``c{i}`` / ``m{i}`` per
@@ -270,7 +285,7 @@ def plan_query(item: Item, policy: PolicySet, constants: Mapping[str, Any], year
     if item.applies is not None:
         where.append(to_sql(item.applies.tree, scope).sql(dialect=d))
     filter_sql = " WHERE " + " AND ".join(f"({w}) IS TRUE" for w in where) if where else ""
-    sql = f"SELECT * FROM ({_source(item, policy, constants, year)}) src{filter_sql}"
+    sql = f"SELECT * FROM ({_source(item, policy, constants, year, base_table)}) src{filter_sql}"
     for step in item.steps:
         tree = step.expr.tree
         if isinstance(tree, exp.Div):
