@@ -54,3 +54,20 @@ class PolicyError(JinshuError):
 
 class CaseError(JinshuError):
     """A case (the calculator's input) is invalid; nothing has been computed from it."""
+
+
+class WorkflowError(JinshuError):
+    """A state change that is not allowed (wrong state, wrong role, a rule of the money path)."""
+
+
+class LedgerError(JinshuError):
+    """A payment refused: it would exceed a cap or a budget."""
+
+
+class NotFound(JinshuError):
+    """A record that does not exist (or that the asker may not see)."""
+
+
+def problem(location: str, zh: str, en: str, value: str | None = None) -> list[ErrorEntry]:
+    """A one-entry error list, for raising with a single problem."""
+    return [ErrorEntry(location, zh, en, value)]

@@ -1,0 +1,1 @@
+"""The money path: applications, review, recognition, notice, disbursement, ledger, audit."""
