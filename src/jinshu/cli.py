@@ -342,6 +342,100 @@ def calc(
     )
 
 
+db_app = typer.Typer(help="数据库：迁移。", no_args_is_help=True)
+users_app = typer.Typer(help="用户与角色。", no_args_is_help=True)
+audit_app = typer.Typer(help="审计日志。", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+DbUrl = Annotated[str | None, typer.Option("--database-url", help="默认取 JINSHU_DATABASE_URL")]
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DbUrl = None) -> None:
+    """把数据库迁移到最新结构（SQLite 文件不存在时创建）。"""
+    from jinshu.store.migrate import upgrade
+
+    upgrade(database_url)
+    out.print("数据库已是最新结构。")
+
+
+@users_app.command("create")
+def create_user(
+    username: str,
+    role: Annotated[
+        str,
+        typer.Option(
+            help="enterprise / city_reviewer / department_reviewer / finance / analyst / admin"
+        ),
+    ],
+    enterprise: Annotated[str | None, typer.Option(help="企业用户所属企业编号")] = None,
+    city: Annotated[str | None, typer.Option(help="市级审核人员所在市")] = None,
+    department: Annotated[str | None, typer.Option(help="省级主管部门")] = None,
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
+    database_url: DbUrl = None,
+) -> None:
+    """创建用户（密码以 argon2 散列保存）。"""
+    from jinshu.api.security import hash_password
+    from jinshu.store.db import session_factory, transaction
+    from jinshu.store.models import User
+    from jinshu.workflow.states import ROLES
+
+    if role not in ROLES:
+        err.print(f"[red]未知角色 {role}[/red]；可用：{', '.join(ROLES)}")
+        raise typer.Exit(2)
+    needs = {"enterprise": enterprise, "city_reviewer": city, "department_reviewer": department}
+    if role in needs and not needs[role]:
+        err.print(f"[red]角色 {role} 须指明其范围（--enterprise / --city / --department）[/red]")
+        raise typer.Exit(2)
+    if len(password) < 8:
+        err.print("[red]密码至少 8 位[/red]")
+        raise typer.Exit(2)
+    with transaction(session_factory(database_url)) as session:
+        session.add(
+            User(
+                username=username,
+                role=role,
+                enterprise_id=enterprise,
+                city=city,
+                department=department,
+                password_hash=hash_password(password),
+            )
+        )
+    out.print(f"已创建用户 {username}（{role}）。")
+
+
+@audit_app.command("verify")
+def audit_verify(database_url: DbUrl = None) -> None:
+    """重算审计日志的哈希链，报告被改动或删除的记录。"""
+    from jinshu.store.db import session_factory, transaction
+    from jinshu.workflow.audit import verify_chain
+
+    with transaction(session_factory(database_url)) as session:
+        problems = verify_chain(session)
+    if problems:
+        for p in problems:
+            err.print(f"[red]{p}[/red]")
+        raise typer.Exit(1)
+    out.print("审计日志完整：哈希链校验通过。")
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="默认 127.0.0.1")] = None,
+    port: Annotated[int | None, typer.Option(help="默认 8000")] = None,
+) -> None:
+    """启动 API（/api/v1，OpenAPI 文档在 /docs）。"""
+    import uvicorn
+
+    from jinshu.api.main import create_app
+    from jinshu.config import settings
+
+    uvicorn.run(create_app(), host=host or settings.host, port=port or settings.port)
+
+
 def main() -> None:  # pragma: no cover
     app()
 

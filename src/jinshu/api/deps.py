@@ -1,0 +1,75 @@
+"""Dependencies of the routes, each a named type: the session, the policy set, who is asking."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from jinshu.api.security import user_for_token
+from jinshu.rules.policyset import PolicySet
+from jinshu.store.db import transaction
+from jinshu.store.models import User
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the route returns, rolled back on error."""
+    with transaction(request.app.state.sessions) as session:
+        yield session
+
+
+def get_policy(request: Request) -> PolicySet:
+    policy: PolicySet = request.app.state.policy
+    return policy
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+PolicyDep = Annotated[PolicySet, Depends(get_policy)]
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_current_user(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    if credentials is None:
+        raise HTTPException(401, "请先登录（缺少令牌）", headers={"WWW-Authenticate": "Bearer"})
+    user = user_for_token(session, credentials.credentials)
+    if user is None:
+        raise HTTPException(401, "令牌无效或已过期", headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require_roles(*roles: str) -> Callable[[User], User]:
+    def check(user: CurrentUser) -> User:
+        if user.role not in roles and user.role != "admin":
+            raise HTTPException(403, f"角色 {user.role} 无权执行此操作")
+        return user
+
+    return check
+
+
+class RateLimiter:
+    """At most ``per_minute`` requests per client per minute (in memory, per process)."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self.hits: dict[str, deque[float]] = defaultdict(deque)
+
+    def __call__(self, request: Request) -> None:
+        client = request.client.host if request.client else "unknown"
+        now = time.monotonic()
+        window = self.hits[client]
+        while window and now - window[0] > 60:
+            window.popleft()
+        if len(window) >= self.per_minute:
+            raise HTTPException(429, "请求过于频繁，请稍后再试", headers={"Retry-After": "60"})
+        window.append(now)

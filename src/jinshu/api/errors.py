@@ -1,0 +1,71 @@
+"""One place maps errors to JSON: a code, a message and the fields; never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from jinshu.errors import CaseError, JinshuError, LedgerError, NotFound, PolicyError, WorkflowError
+
+log = logging.getLogger("jinshu.api")
+
+STATUS = {CaseError: 422, WorkflowError: 409, LedgerError: 409, NotFound: 404, PolicyError: 500}
+CODES = {
+    CaseError: "invalid_case",
+    WorkflowError: "not_allowed",
+    LedgerError: "payment_refused",
+    NotFound: "not_found",
+    PolicyError: "policy_error",
+}
+
+
+def body(code: str, message: str, errors: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "errors": errors}}
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(JinshuError)
+    async def _jinshu(_: Request, exc: JinshuError) -> JSONResponse:
+        kind = next((k for k in STATUS if isinstance(exc, k)), JinshuError)
+        entries = [e.as_dict() for e in exc.entries]
+        message = entries[0]["message_zh"] if entries else "请求无法完成"
+        return JSONResponse(
+            body(CODES.get(kind, "error"), str(message), entries), status_code=STATUS.get(kind, 400)
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        entries = []
+        for err in exc.errors():
+            loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+            value = err.get("input")
+            entries.append(
+                {
+                    "field": ".".join(loc) or "body",
+                    "message_zh": "输入无效",
+                    "message_en": str(err.get("msg", "invalid")),
+                    "value": None if value is None else str(value)[:80],
+                }
+            )
+        return JSONResponse(body("invalid_request", "请求参数无效", entries), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 429: "rate_limited"}.get(
+            exc.status_code, "error"
+        )
+        return JSONResponse(
+            body(code, str(exc.detail), []), status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error", exc_info=exc)
+        return JSONResponse(
+            body("internal_error", "服务器内部错误，请稍后再试", []), status_code=500
+        )

@@ -1,0 +1,34 @@
+"""The FastAPI application: routers under /api/v1, one error format, no stack traces."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+
+from jinshu import __version__
+from jinshu.api import errors
+from jinshu.api.routes import applications, auth, calculator, health, notices, payments
+from jinshu.rules.load import default_policy_set
+from jinshu.rules.policyset import PolicySet
+from jinshu.store.db import session_factory
+
+
+def _operation_id(route: APIRoute) -> str:
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def create_app(database_url: str | None = None, policy: PolicySet | None = None) -> FastAPI:
+    app = FastAPI(
+        title="jinshu（晋数）API",
+        version=__version__,
+        description="山西省数字经济政策：计算器、申请、审核、公示、拨付。",
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.sessions = session_factory(database_url)
+    app.state.policy = policy or default_policy_set()
+    api = APIRouter(prefix="/api/v1")
+    for module in (health, calculator, auth, applications, notices, payments):
+        api.include_router(module.router)
+    app.include_router(api)
+    errors.install(app)
+    return app
