@@ -126,3 +126,16 @@ def test_who_may_do_what(client: TestClient) -> None:
     )
     assert unknown_field.status_code == 422
     assert unknown_field.json()["error"]["errors"][0]["field"] == "colour"
+
+
+def test_the_calculator_is_rate_limited(db_url: str) -> None:
+    from jinshu.api.main import create_app
+    from jinshu.api.routes import calculator
+
+    case = {"year": 2020, "enterprise": {"id": "E", "kinds": []}}
+    limit = calculator.limiter.per_minute
+    calculator.limiter.hits.clear()
+    with TestClient(create_app(db_url)) as c:
+        codes = [c.post("/api/v1/calculate", json=case).status_code for _ in range(limit + 1)]
+    calculator.limiter.hits.clear()
+    assert codes[:limit] == [200] * limit and codes[-1] == 429
