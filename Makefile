@@ -11,7 +11,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/jinshu policies list
+	$(VENV)/bin/jinshu policies check
+	$(VENV)/bin/jinshu db upgrade
+	$(VENV)/bin/jinshu demo
+	$(VENV)/bin/jinshu serve
 
 test: $(STAMP)
 	$(VENV)/bin/jinshu policies check

@@ -422,6 +422,23 @@ def audit_verify(database_url: DbUrl = None) -> None:
     out.print("审计日志完整：哈希链校验通过。")
 
 
+@app.command("demo")
+def demo(
+    database_url: DbUrl = None, size: Annotated[int, typer.Option(help="演示企业数")] = 300
+) -> None:
+    """在空数据库中创建演示数据（各角色账号、预算、各状态的申请），并打印演示账号。"""
+    from jinshu.demo import create_demo, demo_accounts
+    from jinshu.rules.load import default_policy_set
+    from jinshu.store.db import session_factory
+
+    created = create_demo(session_factory(database_url), default_policy_set(), size)
+    out.print("已创建演示数据。" if created else "数据库已有数据，未重复创建。")
+    accounts = demo_accounts()
+    if accounts:
+        out.print("演示账号（用户名  密码）：")
+        out.print(accounts, highlight=False)
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str | None, typer.Option(help="默认 127.0.0.1")] = None,
