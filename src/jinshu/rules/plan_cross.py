@@ -35,14 +35,14 @@ def _cross_stages(rule: CrossItemSpec, year: int) -> list[str]:
     code = q(f"cross_item:{rule.id}")
     first = (
         f"SELECT * EXCLUDE (hit) REPLACE ({refuse('hit', code)}) FROM (SELECT t.*, "
-        f"(t.{LIVE} AND EXISTS (SELECT 1 FROM {awarded} a WHERE {on})) AS hit "
+        f"(t.{member} AND t.{LIVE} AND EXISTS (SELECT 1 FROM {awarded} a WHERE {on})) AS hit "
         f"FROM {{prev}} t) u"
     )
     rank = " ".join(f"WHEN {q(i)} THEN {n}" for n, i in enumerate(rule.items))
     item_rank = f"CASE item {rank} END"
     value = "COALESCE(CASE st WHEN 'eligible' THEN amt WHEN 'needs_review' THEN mx END, 0)"
     ordering = f"{value} DESC, idx, {item_rank}" if rule.keep == "highest" else f"{item_rank}, idx"
-    candidate = f"({LIVE} AND NOT (st = 'needs_review' AND len(miss) > 0))"
+    candidate = f"({member} AND {LIVE} AND NOT (st = 'needs_review' AND len(miss) > 0))"
     second = (
         f"SELECT * EXCLUDE (cand, n, pos, grp) REPLACE "
         f"({refuse('cand AND n > 1 AND pos > 1', code)}) "
@@ -50,41 +50,41 @@ def _cross_stages(rule: CrossItemSpec, year: int) -> list[str]:
         f"ROW_NUMBER() OVER (PARTITION BY eid, grp, cand ORDER BY {ordering}) AS pos "
         f"FROM (SELECT t.*, {candidate} AS cand, {group} AS grp FROM {{prev}} t) a) b"
     )
-    # Only the member items' rows take part: the others pass by untouched.
-    return [
-        f"SELECT * FROM ({first.replace('{prev}', f'(SELECT * FROM {{prev}} WHERE {member})')}) "
-        f"UNION ALL BY NAME SELECT * FROM {{prev}} WHERE NOT ({member})",
-        f"SELECT * FROM ({second.replace('{prev}', f'(SELECT * FROM {{prev}} WHERE {member})')}) "
-        f"UNION ALL BY NAME SELECT * FROM {{prev}} WHERE NOT ({member})",
-    ]
+    return [first, second]
 
 
 def plan_finish(policy: PolicySet, constants: Mapping[str, Any], year: int) -> str:
-    """The final query over :data:`RESULTS_TABLE`: cross-item rules, then the split."""
+    """The final query over :data:`RESULTS_TABLE`: cross-item rules, then the split.
+
+    Only the rows of items that a rule across items names go through those rules; the others are
+    added back untouched, and the split is computed in the same final pass.
+    """
+    rules = [
+        r for r in policy.cross_item if (constants.get(r.switch) if r.switch else "on") != "off"
+    ]
+    touched = sorted({i for r in rules for i in r.items})
     stages: list[str] = []
-    for rule in policy.cross_item:
-        switch = constants.get(rule.switch) if rule.switch else "on"
-        if switch != "off":
-            stages += _cross_stages(rule, year)
+    for rule in rules:
+        stages += _cross_stages(rule, year)
+    names = ", ".join(q(i) for i in touched) or "''"
+    ctes = [f"f0 AS (SELECT * FROM {RESULTS_TABLE} WHERE item IN ({names}))"]
+    for n, stage in enumerate(stages, start=1):
+        ctes.append(f"f{n} AS ({stage.replace('{prev}', f'f{n - 1}')})")
+    ctes.append(
+        f"everything AS (SELECT * FROM f{len(stages)} UNION ALL BY NAME "
+        f"SELECT * FROM {RESULTS_TABLE} WHERE item NOT IN ({names}))"
+    )
     split_items = {i.id: i.spec.split for i in policy.items.values() if i.spec.split}
-    split_cols = []
+    parts = {}
     for part in ("province", "city"):
         cases = " ".join(
             f"WHEN {q(item)} THEN ROUND(amt * {lit(constants.get(getattr(spec, part)))}, 2)"
             for item, spec in split_items.items()
             if spec is not None
         )
-        split_cols.append(
-            f"CASE WHEN st = 'eligible' THEN CAST(CASE item {cases} END AS {MONEY}) END AS split_{part}"
-        )
-    stages.append(f"SELECT *, {', '.join(split_cols)} FROM {{prev}}")
-    stages.append(
-        "SELECT *, CASE WHEN split_province IS NOT NULL THEN amt - split_province - split_city "
-        "END AS split_county FROM {prev}"
+        parts[part] = f"CASE WHEN st = 'eligible' THEN CAST(CASE item {cases} END AS {MONEY}) END"
+    return (
+        f"WITH {', '.join(ctes)} SELECT *, {parts['province']} AS split_province, "
+        f"{parts['city']} AS split_city, "
+        f"amt - {parts['province']} - {parts['city']} AS split_county FROM everything"
     )
-    ctes = []
-    previous = RESULTS_TABLE
-    for n, stage in enumerate(stages, start=1):
-        ctes.append(f"f{n} AS ({stage.replace('{prev}', previous)})")
-        previous = f"f{n}"
-    return f"WITH {', '.join(ctes)} SELECT * FROM {previous}"
