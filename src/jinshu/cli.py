@@ -422,6 +422,54 @@ def audit_verify(database_url: DbUrl = None) -> None:
     out.print("审计日志完整：哈希链校验通过。")
 
 
+registry_app = typer.Typer(help="企业名录：从 XLSX / CSV 导入。", no_args_is_help=True)
+app.add_typer(registry_app, name="registry")
+
+
+@registry_app.command("import")
+def registry_import(
+    file: Annotated[Path, typer.Argument(help=".xlsx（三个工作表）或 .csv（一张表）")],
+    table: Annotated[
+        str | None, typer.Option(help="CSV 的表名：enterprises / years / records")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只检查，不写入")] = False,
+    database_url: DbUrl = None,
+) -> None:
+    """导入企业名录；全部通过才写入，逐行报告问题（表、行、列）。"""
+    from jinshu.store.db import session_factory, transaction
+    from jinshu.workflow.registry_import import import_registry, read_csv, read_xlsx
+
+    try:
+        data = file.read_bytes()
+        tables = (
+            read_xlsx(data)
+            if file.suffix.lower() == ".xlsx"
+            else {table or "": read_csv(data, table=table)}
+        )
+        with transaction(session_factory(database_url)) as session:
+            report = import_registry(session, tables, dry_run=dry_run, actor="cli")
+    except OSError as exc:
+        err.print(f"[red]无法读取 {file}：{exc.strerror}[/red]")
+        raise typer.Exit(2) from None
+    except JinshuError as exc:
+        for entry in exc.entries:
+            err.print(f"[red]{entry}[/red]", highlight=False)
+        raise typer.Exit(2) from None
+    for e in report.errors:
+        err.print(f"[red]{e}[/red]", highlight=False)
+    counts = report.counts()
+    verb = (
+        "已导入"
+        if report.applied
+        else ("检查完毕（未写入）" if not report.errors else "有错误，未写入")
+    )
+    out.print(
+        f"{verb}：企业 {counts['enterprises']}，年度数据 {counts['years']}，记录 {counts['records']}。"
+    )
+    if report.errors:
+        raise typer.Exit(1)
+
+
 @app.command("demo")
 def demo(
     database_url: DbUrl = None, size: Annotated[int, typer.Option(help="演示企业数")] = 300

@@ -7,7 +7,15 @@ from fastapi.routing import APIRoute
 
 from jinshu import __version__
 from jinshu.api import errors
-from jinshu.api.routes import applications, auth, calculator, health, notices, payments
+from jinshu.api.routes import (
+    applications,
+    auth,
+    calculator,
+    health,
+    notices,
+    payments,
+    registry,
+)
 from jinshu.rules.load import default_policy_set
 from jinshu.rules.policyset import PolicySet
 from jinshu.store.db import session_factory
@@ -27,7 +35,7 @@ def create_app(database_url: str | None = None, policy: PolicySet | None = None)
     app.state.sessions = session_factory(database_url)
     app.state.policy = policy or default_policy_set()
     api = APIRouter(prefix="/api/v1")
-    for module in (health, calculator, auth, applications, notices, payments):
+    for module in (health, calculator, auth, applications, notices, payments, registry):
         api.include_router(module.router)
     app.include_router(api)
     errors.install(app)
