@@ -390,6 +390,13 @@ def create_user(
     if role in needs and not needs[role]:
         err.print(f"[red]角色 {role} 须指明其范围（--enterprise / --city / --department）[/red]")
         raise typer.Exit(2)
+    if department is not None:
+        from jinshu.rules.load import default_policy_set
+
+        known = sorted({i.spec.department for i in default_policy_set().items.values()})
+        if department not in known:
+            err.print(f"[red]未知部门 {department}[/red]；政策文件中的部门：{'、'.join(known)}")
+            raise typer.Exit(2)
     if len(password) < 8:
         err.print("[red]密码至少 8 位[/red]")
         raise typer.Exit(2)

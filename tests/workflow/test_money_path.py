@@ -208,3 +208,105 @@ def test_ledger_is_append_only(factory: sessionmaker[Session]) -> None:
         entry = s.scalars(select(LedgerEntry)).one()
         entry.amount = Decimal("1")
         s.flush()
+
+
+def test_discretionary_amount_within_range_with_reason(factory: sessionmaker[Session]) -> None:
+    """p20_consortium gives only a ceiling (0 to 5,000,000): the reviewer fixes the amount."""
+    from jinshu.store.models import Enterprise, EnterpriseRecord
+
+    seed(factory, {}, budget="10000000")
+    with transaction(factory) as s:
+        ent = s.get(Enterprise, "E1")
+        assert ent is not None
+        ent.facts = {**ent.facts, "kinds": ["big_data", "consortium"]}
+        s.add(
+            EnterpriseRecord(
+                enterprise_id="E1",
+                record_id="u1",
+                kind="consortium_award",
+                facts={"selected": True},
+            )
+        )
+    with transaction(factory) as s:
+        app = create_application(
+            s,
+            POLICY,
+            user=user(s, "ent"),
+            enterprise_id="E1",
+            item="p20_consortium",
+            year=2020,
+            record_id="u1",
+        )
+        assert (app.status, app.min_amount, app.max_amount) == (
+            "needs_review",
+            Decimal("0.00"),
+            Decimal("5000000.00"),
+        )
+        app_id = app.id
+        act(s, POLICY, user=user(s, "ent"), app_id=app_id, action="submit")
+        act(s, POLICY, user=user(s, "city"), app_id=app_id, action="city_approve")
+    for decided, note, message in (
+        (None, "", "须在"),
+        (Decimal("6000000"), "成效显著", "之间"),
+        (Decimal("1000000.005"), "成效显著", "之间"),
+        (Decimal("1000000"), "", "理由"),
+    ):
+        with pytest.raises(WorkflowError, match=message), transaction(factory) as s:
+            act(
+                s,
+                POLICY,
+                user=user(s, "dept"),
+                app_id=app_id,
+                action="recognize",
+                decided_amount=decided,
+                note=note,
+            )
+    with transaction(factory) as s:
+        app = act(
+            s, POLICY, user=user(s, "dept"), app_id=app_id, action="recognize",
+            decided_amount=Decimal("1200000"), note="联合体服务企业数量居全省前列", today=dt.date(2021, 3, 1),
+        )  # fmt: skip
+        assert app.decided_amount == Decimal("1200000")
+        assert s.scalars(select(Award)).one().amount == Decimal("1200000.00")
+
+
+def test_withdraw_and_no_action_after(factory: sessionmaker[Session]) -> None:
+    seed(factory, {"c1": ("A", "4000000")}, budget="1000000")
+    with transaction(factory) as s:
+        app = create_application(
+            s,
+            POLICY,
+            user=user(s, "ent"),
+            enterprise_id="E1",
+            item="p15_bid",
+            year=2020,
+            record_id="c1",
+        )
+        act(s, POLICY, user=user(s, "ent"), app_id=app.id, action="submit")
+        act(s, POLICY, user=user(s, "ent"), app_id=app.id, action="withdraw")
+        with pytest.raises(WorkflowError, match="已撤回"):
+            act(s, POLICY, user=user(s, "city"), app_id=app.id, action="city_approve")
+
+
+def test_an_ineligible_application_cannot_be_submitted(factory: sessionmaker[Session]) -> None:
+    seed(factory, {"c1": ("A", "4000000")}, budget="1000000")
+    with transaction(factory) as s:
+        case = {
+            "enterprise": {"id": "E1", "kinds": ["industrial"], "city": "太原市"},
+            "records": [
+                {"id": "c1", "kind": "contract", "project_key": "A", "completed_amount": "1"}
+            ],
+        }
+        app = create_application(
+            s,
+            POLICY,
+            user=user(s, "ent"),
+            enterprise_id="E1",
+            item="p15_bid",
+            year=2020,
+            record_id="c1",
+            case=case,
+        )
+        assert app.status == "ineligible"
+        with pytest.raises(WorkflowError, match="不符合"):
+            act(s, POLICY, user=user(s, "ent"), app_id=app.id, action="submit")
