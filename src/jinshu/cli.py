@@ -477,6 +477,49 @@ def registry_import(
         raise typer.Exit(1)
 
 
+@app.command("match")
+def match(
+    year: Annotated[int, typer.Option(help="绩效年度")],
+    database_url: DbUrl = None,
+    as_json: AsJson = False,
+) -> None:
+    """主动匹配（免申即享）：为名录中每家企业计算各项政策，列出符合但尚未申请的奖励。"""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from jinshu.matching.match import run_matching
+    from jinshu.rules.load import default_policy_set
+    from jinshu.store.db import session_factory, transaction
+
+    phases = {"registry": "读取名录与台账", "evaluate": "批量计算", "store": "保存匹配结果"}
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=as_json,
+    ) as bar:  # fmt: skip
+        tasks: dict[str, Any] = {}
+
+        def progress(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phases[phase], total=total)
+            bar.update(tasks[phase], completed=done, total=total)
+
+        with transaction(session_factory(database_url)) as session:
+            run = run_matching(
+                session, default_policy_set(), year=year, actor="cli", progress=progress
+            )
+            summary = {
+                "run": run.id,
+                "year": year,
+                "enterprises": run.enterprises,
+                "matches": run.matches,
+            }
+    if as_json:
+        _print_json(summary)
+    else:
+        out.print(
+            f"{year}年：{run.enterprises} 家企业，{run.matches} 条尚未申请的匹配（运行 {run.id}）。"
+        )
+
+
 @app.command("demo")
 def demo(
     database_url: DbUrl = None, size: Annotated[int, typer.Option(help="演示企业数")] = 300

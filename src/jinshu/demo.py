@@ -95,7 +95,11 @@ def create_demo(
     raws = list(generate_registry(size, seed=42, year=YEAR))
     candidates = _candidates(policy, raws)
     taiyuan = [c for c in candidates if c[3] == "太原市"]
-    main_enterprise = taiyuan[0][0]
+    # The demo enterprise is the one with the most awards to find, so it keeps some to discover.
+    counts: dict[str, int] = {}
+    for c in taiyuan:
+        counts[c[0]] = counts.get(c[0], 0) + 1
+    main_enterprise = max(counts, key=lambda e: (counts[e], e))
     passwords = {
         name: secrets.token_urlsafe(9)
         for name in (
@@ -167,6 +171,7 @@ def create_demo(
     with transaction(factory) as s:
         actors = {u.username: u for u in s.scalars(select(User))}
         mine = [c for c in taiyuan if c[0] == main_enterprise]
+        mine = mine[: max(1, len(mine) // 2)]  # the rest are left for proactive matching
         others = [c for c in taiyuan if c[0] != main_enterprise]
         used: set[tuple[str, str | None]] = set()
         picks = (mine + others)[: len(PATHS) * 2]

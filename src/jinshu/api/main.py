@@ -12,6 +12,7 @@ from jinshu.api.routes import (
     auth,
     calculator,
     health,
+    matches,
     notices,
     payments,
     registry,
@@ -35,7 +36,16 @@ def create_app(database_url: str | None = None, policy: PolicySet | None = None)
     app.state.sessions = session_factory(database_url)
     app.state.policy = policy or default_policy_set()
     api = APIRouter(prefix="/api/v1")
-    for module in (health, calculator, auth, applications, notices, payments, registry):
+    for module in (
+        health,
+        calculator,
+        auth,
+        applications,
+        notices,
+        payments,
+        registry,
+        matches,
+    ):
         api.include_router(module.router)
     app.include_router(api)
     errors.install(app)

@@ -256,6 +256,41 @@ class AuditEntry(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+class MatchRun(Base):
+    """One run of proactive matching (免申即享) over the registry for a year."""
+
+    __tablename__ = "match_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    enterprises: Mapped[int] = mapped_column(Integer, default=0)
+    matches: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class Match(Base):
+    """An award an enterprise qualifies for and has not applied for, with what it rests on."""
+
+    __tablename__ = "matches"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("match_runs.id"), index=True)
+    enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    item: Mapped[str] = mapped_column(String(64), index=True)
+    department: Mapped[str] = mapped_column(String(64), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    record_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(32))
+    amount: Mapped[Decimal | None] = mapped_column(MONEY)
+    min_amount: Mapped[Decimal | None] = mapped_column(MONEY)
+    max_amount: Mapped[Decimal | None] = mapped_column(MONEY)
+    missing: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    source: Mapped[str] = mapped_column(String(32), default="registry")
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
+
+
 def _append_only(mapper: Any, connection: Any, target: Any) -> None:
     raise PermissionError(f"{type(target).__tablename__} is append-only")
 
