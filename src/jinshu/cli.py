@@ -520,6 +520,108 @@ def match(
         )
 
 
+@app.command("reform")
+def reform(
+    file: Annotated[Path, typer.Argument(help="改革方案 YAML（参数调整）")],
+    year: Annotated[int, typer.Option(help="绩效年度")] = 2020,
+    synthetic: Annotated[int, typer.Option(help="合成名录的企业数（默认的名录）")] = 20000,
+    from_db: Annotated[
+        bool, typer.Option("--from-db", help="改用数据库中的企业名录与台账")
+    ] = False,
+    test: Annotated[bool, typer.Option("--test", help="只运行方案文件自带的测试")] = False,
+    as_json: AsJson = False,
+    database_url: DbUrl = None,
+) -> None:
+    """政策沙盘：在同一名录上比较现行参数与改革方案的财政成本（按条款、市、行业、层级）。"""
+    from jinshu.facts.synthetic import generate_registry
+    from jinshu.facts.validate import validate_case
+    from jinshu.matching.reform import (
+        load_reform,
+        registry_connection,
+        run_reform,
+        run_reform_tests,
+    )
+    from jinshu.rules.load import default_policy_set
+
+    policy = default_policy_set()
+    try:
+        plan = load_reform(file, policy)
+    except CaseError as exc:
+        for e in exc.entries:
+            err.print(f"[red]{e}[/red]", highlight=False)
+        raise typer.Exit(2) from None
+    if test:
+        outcomes = run_reform_tests(policy, plan)
+        for name, problems in outcomes:
+            out.print(
+                ("[green]通过[/green] " if not problems else "[red]失败[/red] ") + name,
+                highlight=False,
+            )
+            for p in problems:
+                out.print(f"    {p}", highlight=False)
+        failed = sum(1 for _, p in outcomes if p)
+        print(f"reform: {len(outcomes) - failed} passed, {failed} failed")
+        raise typer.Exit(1 if failed else 0)
+    budgets = []
+    if from_db:
+        from sqlalchemy import select
+
+        from jinshu.matching.match import registry_cases
+        from jinshu.store.db import session_factory, transaction
+        from jinshu.store.models import Budget
+
+        with transaction(session_factory(database_url)) as session:
+            cases, _ = registry_cases(session, policy, year)
+            budgets = [
+                {"fund": b.fund, "level": b.level, "region": b.region, "amount": b.amount}
+                for b in session.scalars(select(Budget).where(Budget.year == year))
+            ]
+    else:
+        from rich.progress import track
+
+        raws = generate_registry(synthetic, seed=2020, year=year)
+        cases = [
+            validate_case(r, known_items=policy.items)
+            for r in track(
+                raws, total=synthetic, description="生成合成名录", console=err, transient=True
+            )
+        ]
+    report = run_reform(registry_connection(cases), policy, plan, year=year, budgets=budgets)
+    if as_json:
+        _print_json(report)
+        return
+    t = report["total"]
+    out.print(f"[bold]{report['reform']}[/bold]（{year}年，{len(cases)} 家企业）")
+    out.print(
+        f"确定支出 {fmt(t['base'])} → {fmt(t['reform'])} 元（变化 {fmt(t['change'])}）；"
+        f"含评审上限 {fmt(t['base_up_to'])} → {fmt(t['reform_up_to'])} 元"
+    )
+    for title, key, label in (
+        ("按条款", "by_clause", "clause"),
+        ("按市", "by_city", "city"),
+        ("按行业", "by_industry", "industry"),
+        ("按层级", "by_level", "level"),
+    ):
+        table = Table(title=title)
+        for col in (label, "现行", "改革后", "变化"):
+            table.add_column(col)
+        for row in report[key]:
+            if row["base"] or row["reform"]:
+                table.add_row(
+                    str(row[label]),
+                    fmt(row["base"]) or "",
+                    fmt(row["reform"]) or "",
+                    fmt(row["change"]) or "",
+                )
+        out.print(table)
+    ents = report["enterprises"]
+    out.print(f"受益企业 {ents['gain']} 家，受损企业 {ents['lose']} 家。")
+    for line in report["budgets_exceeded"]:
+        out.print(
+            f"[red]超出预算[/red]：{line['fund']} {line['level']} {line['region']}：需 {fmt(line['cost'])}，预算 {fmt(line['budget'])}"
+        )
+
+
 @app.command("demo")
 def demo(
     database_url: DbUrl = None, size: Annotated[int, typer.Option(help="演示企业数")] = 300

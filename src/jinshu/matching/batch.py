@@ -283,6 +283,34 @@ def evaluate_connection(
     return finished
 
 
+def materialize(
+    con: duckdb.DuckDBPyConnection,
+    policy: PolicySet,
+    year: int,
+    constants: Mapping[str, Any],
+    table: str,
+    items: Collection[str] | None = None,
+) -> None:
+    """Every item's results for the registry on ``con`` into ``table`` (one row per result).
+
+    The items whose rules run in Python are added to the SQL results before the rules across
+    items and the split, so the table is complete.
+    """
+    final = run_rules(con, policy, year, constants, items)
+    rows: list[tuple[Any, ...]] = []
+    for eid, results in _python_items(con, policy, year, constants, items, None).items():
+        for r in results:
+            rows.append(
+                (eid, r.item, r.index, r.record, None, None, None, r.status, r.amount, r.min, r.max,
+                 list(r.missing), list(r.reasons), [])
+            )  # fmt: skip
+    if rows:
+        con.executemany(
+            f"INSERT INTO {RESULTS_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {final}")
+
+
 def totals_by_item(con: duckdb.DuckDBPyConnection, final_sql: str) -> dict[str, Decimal]:
     """Sum of eligible amounts per item straight from SQL (no result objects)."""
     rows = con.execute(
