@@ -15,6 +15,7 @@ from jinshu.api.routes import (
     matches,
     notices,
     payments,
+    reforms,
     registry,
 )
 from jinshu.rules.load import default_policy_set
@@ -44,6 +45,7 @@ def create_app(database_url: str | None = None, policy: PolicySet | None = None)
         notices,
         payments,
         registry,
+        reforms,
         matches,
     ):
         api.include_router(module.router)

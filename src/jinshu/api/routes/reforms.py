@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from jinshu.api.deps import PolicyDep, SessionDep, require_roles
+from jinshu.facts.synthetic import generate_registry
+from jinshu.facts.validate import validate_case
+from jinshu.matching.match import registry_cases, run_matching
+from jinshu.matching.reform import Reform, registry_connection, run_reform
+from jinshu.store.models import Budget, User
+from jinshu.workflow.cases import json_safe
+
+router = APIRouter(tags=["analysis"])
+Analyst = Annotated[User, Depends(require_roles("analyst"))]
+
+
+class ReformIn(BaseModel):
+    """A reform entered by hand: parameter changes, the year, and which registry to use."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=2000)
+    parameters: dict[str, Any]
+    year: int = Field(default=2020, ge=2019, le=2100)
+    registry: str = Field(default="synthetic", pattern="^(synthetic|database)$")
+    synthetic_size: int = Field(default=5000, ge=1, le=200_000)
+
+
+@router.post("/reforms/runs")
+def run_reform_route(session: SessionDep, policy: PolicyDep, user: Analyst, body: ReformIn) -> Any:
+    """Cost a reform against the current parameters over the registry (synthetic by default)."""
+    reform = Reform(name=body.name, description=body.description, parameters=body.parameters)
+    probe = {"year": body.year, "enterprise": {"id": "reform"}, "parameters": body.parameters}
+    validate_case(probe, known_items=policy.items, parameter_kinds=policy.parameter_kinds())
+    budgets: list[dict[str, Any]] = []
+    if body.registry == "database":
+        cases, _ = registry_cases(session, policy, body.year)
+        budgets = [
+            {"fund": b.fund, "level": b.level, "region": b.region, "amount": b.amount}
+            for b in session.scalars(select(Budget).where(Budget.year == body.year))
+        ]
+    else:
+        raws = generate_registry(body.synthetic_size, seed=2020, year=body.year)
+        cases = [validate_case(r, known_items=policy.items) for r in raws]
+    report = run_reform(registry_connection(cases), policy, reform, year=body.year, budgets=budgets)
+    return json_safe(report)
+
+
+@router.post("/matches/runs", status_code=201)
+def create_match_run(
+    session: SessionDep,
+    policy: PolicyDep,
+    user: Annotated[User, Depends(require_roles("analyst", "department_reviewer"))],
+    year: Annotated[int, Query(ge=2019, le=2100)] = 2020,
+) -> dict[str, int]:
+    """Run proactive matching over the registry for a year (replaces unapplied matches)."""
+    run = run_matching(session, policy, year=year, actor=user.username)
+    return {"run": run.id, "year": year, "enterprises": run.enterprises, "matches": run.matches}
