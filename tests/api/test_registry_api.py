@@ -42,7 +42,7 @@ def test_import_reports_rows_and_writes_nothing(client: TestClient) -> None:
         files={"file": ("enterprises.csv", BAD, "text/csv")},
     )
     assert bad.status_code == 422
-    errors = {(e["row"], e["column"]) for e in bad.json()["errors"]}
+    errors = {(e["row"], e["column"]) for e in bad.json()["error"]["errors"]}
     assert (2, "city") in errors and (3, "kinds") in errors
     assert bad.json()["applied"] is False
 

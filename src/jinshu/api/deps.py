@@ -7,7 +7,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,8 @@ def get_policy(request: Request) -> PolicySet:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+# Ids are 32-bit in every database: anything larger is refused before it reaches one.
+Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 PolicyDep = Annotated[PolicySet, Depends(get_policy)]
 _bearer = HTTPBearer(auto_error=False)
 

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jinshu.errors import CaseError, JinshuError, LedgerError, NotFound, PolicyError, WorkflowError
@@ -62,6 +63,11 @@ def install(app: FastAPI) -> None:
         return JSONResponse(
             body(code, str(exc.detail), []), status_code=exc.status_code, headers=exc.headers
         )
+
+    @app.exception_handler(IntegrityError)
+    async def _conflict(_: Request, exc: IntegrityError) -> JSONResponse:
+        # A safety net: routes check for duplicates themselves; a race can still end here.
+        return JSONResponse(body("conflict", "与已有记录冲突，请刷新后重试", []), status_code=409)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

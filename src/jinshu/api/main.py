@@ -7,6 +7,7 @@ from fastapi.routing import APIRoute
 
 from jinshu import __version__
 from jinshu.api import errors
+from jinshu.api.middleware import TextGuard
 from jinshu.api.routes import (
     applications,
     auth,
@@ -51,4 +52,5 @@ def create_app(database_url: str | None = None, policy: PolicySet | None = None)
         api.include_router(module.router)
     app.include_router(api)
     errors.install(app)
+    app.add_middleware(TextGuard)
     return app

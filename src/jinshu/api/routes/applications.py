@@ -7,7 +7,7 @@ from fastapi import APIRouter, File, HTTPException, Query, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from jinshu.api.deps import CurrentUser, PolicyDep, SessionDep
+from jinshu.api.deps import CurrentUser, Id, PolicyDep, SessionDep
 from jinshu.api.schemas import (
     ActionIn,
     ApplicationCreate,
@@ -35,7 +35,7 @@ def read_applications(
     state: Annotated[str | None, Query(max_length=32)] = None,
     item: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> ApplicationsPublic:
     """Applications the asker may see (its own, its city's, its department's, or all)."""
     query = select(Application).order_by(Application.id.desc())
@@ -69,14 +69,14 @@ def create_application_route(
 
 
 @router.get("/{app_id}")
-def read_application(session: SessionDep, user: CurrentUser, app_id: int) -> ApplicationPublic:
+def read_application(session: SessionDep, user: CurrentUser, app_id: Id) -> ApplicationPublic:
     """One application with its facts and computed result."""
     return ApplicationPublic.model_validate(get_application(session, user=user, app_id=app_id))
 
 
 @router.get("/{app_id}/events")
 def read_application_events(
-    session: SessionDep, user: CurrentUser, app_id: int
+    session: SessionDep, user: CurrentUser, app_id: Id
 ) -> list[EventPublic]:
     """The application's history of actions."""
     app = get_application(session, user=user, app_id=app_id)
@@ -85,7 +85,7 @@ def read_application_events(
 
 @router.put("/{app_id}/facts")
 def update_application_facts(
-    session: SessionDep, policy: PolicyDep, user: CurrentUser, app_id: int, body: FactsUpdate
+    session: SessionDep, policy: PolicyDep, user: CurrentUser, app_id: Id, body: FactsUpdate
 ) -> ApplicationPublic:
     """New facts (enterprise while drafting or answering; reviewer correcting, with a reason)."""
     app = update_facts(
@@ -99,7 +99,7 @@ def act_on_application(
     session: SessionDep,
     policy: PolicyDep,
     user: CurrentUser,
-    app_id: int,
+    app_id: Id,
     action: str,
     body: ActionIn | None = None,
 ) -> ApplicationPublic:
@@ -129,7 +129,7 @@ def act_on_application(
 async def upload_attachment(
     session: SessionDep,
     user: CurrentUser,
-    app_id: int,
+    app_id: Id,
     file: Annotated[UploadFile, File()],
 ) -> AttachmentPublic:
     """Attach a file; it is stored with its SHA-256."""
@@ -160,7 +160,7 @@ async def upload_attachment(
 
 
 @router.get("/{app_id}/attachments")
-def read_attachments(session: SessionDep, user: CurrentUser, app_id: int) -> list[AttachmentPublic]:
+def read_attachments(session: SessionDep, user: CurrentUser, app_id: Id) -> list[AttachmentPublic]:
     app = get_application(session, user=user, app_id=app_id)
     rows = session.scalars(select(Attachment).where(Attachment.application_id == app.id))
     return [AttachmentPublic.model_validate(a) for a in rows]
@@ -168,7 +168,7 @@ def read_attachments(session: SessionDep, user: CurrentUser, app_id: int) -> lis
 
 @router.get("/{app_id}/attachments/{attachment_id}")
 def download_attachment(
-    session: SessionDep, user: CurrentUser, app_id: int, attachment_id: int
+    session: SessionDep, user: CurrentUser, app_id: Id, attachment_id: Id
 ) -> Response:
     app = get_application(session, user=user, app_id=app_id)
     attachment = session.get(Attachment, attachment_id)

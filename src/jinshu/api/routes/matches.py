@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from jinshu.api.deps import CurrentUser, PolicyDep, SessionDep
+from jinshu.api.deps import CurrentUser, Id, PolicyDep, SessionDep
 from jinshu.api.schemas import ApplicationPublic
 from jinshu.errors import NotFound, problem
 from jinshu.store.models import Enterprise, Match, User
@@ -67,7 +67,7 @@ def read_matches(
 
 @router.post("/{match_id}/application", status_code=201)
 def create_application_from_match(
-    session: SessionDep, policy: PolicyDep, user: CurrentUser, match_id: int
+    session: SessionDep, policy: PolicyDep, user: CurrentUser, match_id: Id
 ) -> ApplicationPublic:
     """Start an application from a match, its facts filled in from the registry."""
     match = session.get(Match, match_id)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from jinshu.api.deps import CurrentUser, SessionDep
+from jinshu.api.deps import CurrentUser, Id, SessionDep
 from jinshu.api.schemas import AwardNotice, ObjectionIn, ObjectionResolve
 from jinshu.workflow.notice import lodge_objection, public_notices, resolve_objection
 
@@ -16,7 +16,7 @@ def read_notices(session: SessionDep) -> list[AwardNotice]:
 
 
 @router.post("/{award_id}/objections", status_code=201)
-def create_objection(session: SessionDep, award_id: int, body: ObjectionIn) -> dict[str, int]:
+def create_objection(session: SessionDep, award_id: Id, body: ObjectionIn) -> dict[str, int]:
     """Anyone may object to an award in notice; the award pauses until it is resolved."""
     objection = lodge_objection(session, award_id=award_id, text=body.text, contact=body.contact)
     return {"objection_id": objection.id}
@@ -24,7 +24,7 @@ def create_objection(session: SessionDep, award_id: int, body: ObjectionIn) -> d
 
 @router.post("/objections/{objection_id}/resolution")
 def resolve_objection_route(
-    session: SessionDep, user: CurrentUser, objection_id: int, body: ObjectionResolve
+    session: SessionDep, user: CurrentUser, objection_id: Id, body: ObjectionResolve
 ) -> dict[str, str]:
     """The item's department upholds (the award is rejected) or dismisses an objection."""
     app = resolve_objection(

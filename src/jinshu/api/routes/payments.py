@@ -5,8 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from sqlalchemy import select
 
-from jinshu.api.deps import PolicyDep, SessionDep, require_roles
+from jinshu.api.deps import Id, PolicyDep, SessionDep, require_roles
 from jinshu.api.schemas import BudgetIn, BudgetPublic, LedgerEntryPublic, PaymentIn
+from jinshu.errors import WorkflowError, problem
 from jinshu.store.models import Budget, LedgerEntry, User
 from jinshu.workflow import audit
 from jinshu.workflow.disbursement import budget_left, pay_award
@@ -18,7 +19,7 @@ Payer = Annotated[User, Depends(require_roles("finance"))]
 
 @router.post("/applications/{app_id}/payments", status_code=201)
 def create_payment(
-    session: SessionDep, policy: PolicyDep, user: Payer, app_id: int, body: PaymentIn
+    session: SessionDep, policy: PolicyDep, user: Payer, app_id: Id, body: PaymentIn
 ) -> list[LedgerEntryPublic]:
     """Pay an approved award (idempotent by key); refused beyond a cap or a budget."""
     entries = pay_award(
@@ -61,6 +62,18 @@ def read_budgets(session: SessionDep, user: Finance) -> list[BudgetPublic]:
 @router.post("/budgets", status_code=201)
 def create_budget(session: SessionDep, user: Payer, body: BudgetIn) -> BudgetPublic:
     """Open a budget line (finance)."""
+    exists = session.scalars(
+        select(Budget).where(
+            Budget.fund == body.fund,
+            Budget.year == body.year,
+            Budget.level == body.level,
+            Budget.region == body.region,
+        )
+    ).first()
+    if exists is not None:
+        raise WorkflowError(
+            problem("fund", "该预算科目已存在", "this budget line exists already", body.fund)
+        )
     budget = Budget(**body.model_dump())
     session.add(budget)
     session.flush()
