@@ -1,11 +1,14 @@
 """Hostile input against every operation of the app's own OpenAPI schema (SQLite and PostgreSQL).
 
 For each operation that GET /openapi.json lists, schemathesis draws requests that fit the schema
-and requests that break it (wrong types, missing and extra fields, nulls). On top of those the
-test mutates them: ids that exist and ids far out of range, SQL-ish, path-traversal, NUL, huge
-and odd Unicode strings, negative and enormous numbers, the wrong content type, broken JSON and
-broken multipart. Every request goes out twice, without a valid token and with the valid token
-of a role the operation concerns, and every answer must be:
+and requests that break it (wrong types, missing and extra fields, nulls). A third of the
+examples are sent as drawn, with hostile ids, query values and content types now and then; the
+other two thirds are made nearly valid from what the seeded database holds (ids that exist,
+fields with values that work) and then get one hostile change: an id far out of range, an
+SQL-ish, path-traversal, NUL, lone-surrogate, huge or odd Unicode string, a negative or enormous
+number, a null, a dropped or an extra field, a broken upload, a wrong content type, broken or
+deeply nested JSON. Every request goes out twice, without a valid token (none, or a garbage one)
+and with the token of a role the operation concerns, and every answer must be:
 
 1. never 5xx;
 2. on 4xx, the API's JSON error (``{"error": {"code", "message", "errors"}}``), and never any
@@ -13,8 +16,11 @@ of a role the operation concerns, and every answer must be:
 3. on 4xx (and on any GET), not one row added or removed in any table: a refused request,
    payment or workflow action writes nothing.
 
-The examples are derandomised and bounded per operation (``EXAMPLES_PER_OPERATION``). The
-explicit tests after the property test pin the bugs it found, each with its smallest input.
+The examples are derandomised and bounded per operation (``EXAMPLES_PER_OPERATION``), each
+operation a subtest of its own. Schemathesis blanks the arguments in Hypothesis's "Failing test
+case" report (it swaps Hypothesis's printer for speed), so every assertion message carries the
+request and the answer itself. The explicit tests after the property test pin each bug it found
+with its smallest input.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ import openpyxl
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, Phase, given, note, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis.core import NotSet
 from sqlalchemy import Engine, inspect, select, text
@@ -45,59 +51,53 @@ from tests.api.conftest import PASSWORD, login
 from tests.workflow.helpers import FUND
 
 EXAMPLES_PER_OPERATION = 25
+# Operations that run over the whole registry by design (about 0.3 s a valid request) get fewer.
+EXAMPLES_BY_TAG = {"analysis": 8}
 API = "/api/v1"
 TRACEBACK_MARKERS = ("Traceback", 'File "/')
 ERROR_ENTRY_KEYS = {"field", "message_zh", "message_en", "value"}
 
-# The seeded users (tests/api/conftest.py) of the roles that each tag of operations concerns; an
-# operation of a tag not named here is sent with the tokens of every role.
+# The seeded users (tests/api/conftest.py) of the roles each tag of operations concerns; an
+# operation under a tag not named here is sent with the tokens of every role.
+EVERY_ROLE = ("ent", "city", "dept", "fin", "boss")
 ROLES_BY_TAG = {
-    "applications": ("ent", "city", "dept", "boss"),
-    "payments": ("fin", "boss", "ent"),
-    "notices": ("dept", "boss", "ent"),
-    "auth": ("ent", "fin"),
-    "calculator": ("ent",),
     "health": ("ent",),
+    "calculator": ("ent",),
+    "auth": ("ent", "fin"),
+    "applications": ("ent", "city", "dept", "boss"),
+    "notices": ("dept", "boss", "ent"),
+    "payments": ("fin", "boss", "ent"),
     "registry": ("boss", "ent"),
     "matches": ("ent", "city", "dept", "boss"),
+    "analysis": ("boss", "ent"),
 }
-EVERY_ROLE = ("ent", "city", "dept", "fin", "boss")
+# A valid request may be slow by design (a reform over a synthetic registry of up to 200 000
+# enterprises): sizes inside the allowed range are lowered to this, sizes outside it still go out.
+COST_CAPS = {"synthetic_size": 2}
 
-HOSTILE_STRINGS = [
+# Text that most string fields accept, yet dangerous further in: NUL (PostgreSQL text cannot hold
+# it), a lone surrogate (UTF-8 cannot encode it), SQL, paths, markup, bidi controls and emoji.
+SLY_TEXT = [
     "",
     " ",
     "\x00",
     "a\x00b",
+    "\ud800",
+    "x\udfff",
     "' OR '1'='1",
     "'; DROP TABLE applications; --",
-    '" OR ""="',
-    "1 UNION SELECT password_hash FROM users --",
     "../../../../etc/passwd",
     "..\\..\\..\\windows\\win.ini",
     "%2e%2e%2f%2e%2e%2fetc%2fpasswd",
-    "file:///etc/passwd",
     "<script>alert(1)</script>",
-    "{{7*7}}${7*7}",
-    "%s%s%s%n",
     "\u202e\u0627\u0644\u0639\u0631\u0628\u064a\u0629",
     "\U0001d573\U0001d58a \U0001f469\u200d\U0001f469\u200d\U0001f467",
-    "e" + "\u0301" * 200,
-    "\ud800",
-    "\ufeff\u200b",
     "NaN",
-    "Infinity",
-    "-1",
     "1e309",
-    "0x10",
-    "null",
-    "true",
-    "[]",
-    "{}",
-    "A" * 100_000,
-    "中" * 30_000,
-    "\x00" * 1000,
+    "-0.001",
 ]
-HOSTILE_NUMBERS = [
+HUGE_TEXT = ["A" * 100_000, "中" * 30_000, "\x00" * 1000, "e" + "\u0301" * 5000]
+SLY_NUMBERS = [
     0,
     -1,
     -(2**31),
@@ -105,31 +105,28 @@ HOSTILE_NUMBERS = [
     2**63,
     -(2**63) - 1,
     10**40,
-    -(10**40),
     1.5,
     -0.0,
     1e308,
     float("inf"),
-    float("-inf"),
     float("nan"),
 ]
 HOSTILE_OTHERS: list[Any] = [None, True, False, [], {}, [None], {"": None}, [[[[[]]]]]]
-HOSTILE_SEGMENTS = [
-    "0",
-    "-1",
-    "2147483647",
+OUT_OF_RANGE_SEGMENTS = [
     "2147483648",
     "9223372036854775807",
     "9223372036854775808",
     "-9223372036854775809",
     "1" + "0" * 40,
+]
+HOSTILE_SEGMENTS = [
+    *OUT_OF_RANGE_SEGMENTS,
+    "0",
     "1.0",
     "1e3",
     "0x10",
     "%201",
     "%EF%BC%91",  # a full-width digit one
-    "NaN",
-    "null",
     "true",
     "%00",
     "1%00",
@@ -141,6 +138,7 @@ HOSTILE_SEGMENTS = [
     "%E4%B8%AD",
     "%F0%9F%92%A9",
     "%ff%fe",
+    "%ED%A0%80",  # a lone surrogate, UTF-8 encoded
     "A" * 5000,
 ]
 HOSTILE_AUTHORIZATION = [
@@ -154,21 +152,25 @@ HOSTILE_AUTHORIZATION = [
     "Bearer%00",
 ]
 HOSTILE_FILENAMES = [
-    "a.pdf",
-    "../../etc/passwd",
+    "../../etc/passwd.csv",
     "..\\boot.ini",
-    "合同.pdf",
-    "x" * 500,
+    "合同.PDF",
+    "x" * 500 + ".xlsx",
     "",
-    "a'b\".pdf",
+    "a'b\".csv",
+    "e.exe",
 ]
-HOSTILE_CONTENT_TYPES = [
-    "application/pdf",
-    "text/html",
-    "application/x-sh",
-    "image/png; charset=../../x",
-    "x" * 300,
-    "",
+HOSTILE_CONTENT_TYPES = ["text/html", "application/x-sh", "image/png; charset=../../x", "x" * 300]
+BODY_ENCODINGS = [
+    "text/plain",
+    "form",
+    "multipart",
+    "xml",
+    "broken-json",
+    "raw-utf8",
+    "empty",
+    "deep",
+    "no-content-type",
 ]
 
 
@@ -176,6 +178,7 @@ def _workbook() -> bytes:
     """A readable XLSX whose cells are hostile: huge numbers, formulas, dates, odd text."""
     book = openpyxl.Workbook()
     sheet = book.active
+    assert sheet is not None
     sheet.title = "enterprises"
     sheet.append(["id", "name", "city", "county", "kinds", "founded"])
     sheet.append(["E9", "x" * 300, "大同市", "平城区", "big_data", dt.datetime(2016, 5, 1, 13, 5)])
@@ -191,24 +194,35 @@ def _workbook() -> bytes:
     return out.getvalue()
 
 
+# Files to upload: (name, content, content type), each name fitting its content.
 UPLOADS = [
-    b"%PDF-1.4 contract",
-    "id,name,city,county,kinds,registered_in_shanxi\nE9,大同云谷数据有限公司,大同市,平城区,big_data,true\n".encode(),
-    "id,name,city,county,kinds\nE9,云谷,北京市,平城区,spaceship\n,,,,\nE1,x,太原市,小店区,big_data\n".encode(),
-    b"id,name\n" + b"A" * 200_000 + b",x\n",
-    b"id,name\nE\x009,x\n",
-    b'id,name\n"E9,x\n',
-    b"id,id\n1,2\n",
-    b"=cmd|' /C calc'!A0,x\n",
-    b"\xff\xfe\xfa\x00",
-    b"PK\x03\x04" + b"\x00" * 100,
-    b"",
-    _workbook(),
+    ("合同.pdf", b"%PDF-1.4 contract", "application/pdf"),
+    (
+        "enterprises.csv",
+        "id,name,city,county,kinds,registered_in_shanxi\n"
+        "E9,大同云谷数据有限公司,大同市,平城区,big_data,true\n".encode(),
+        "text/csv",
+    ),
+    (
+        "enterprises.csv",
+        "id,name,city,county,kinds\nE9,云谷,北京市,平城区,spaceship\n,,,,\n".encode(),
+        "text/csv",
+    ),
+    ("huge.csv", b"id,name\n" + b"A" * 200_000 + b",x\n", "text/csv"),
+    ("nul.csv", b"id,name\nE\x009,x\n", "text/csv"),
+    ("quote.csv", b'id,name\n"E9,x\n', "text/csv"),
+    ("twice.csv", b"id,id\n1,2\n", "text/csv"),
+    ("formula.csv", b"=cmd|' /C calc'!A0,x\n", "text/csv"),
+    ("latin.csv", b"\xff\xfe\xfa\x00", "text/csv"),
+    ("zip.xlsx", b"PK\x03\x04" + b"\x00" * 100, "application/octet-stream"),
+    ("empty.csv", b"", "text/csv"),
+    ("book.xlsx", _workbook(), "application/vnd.ms-excel"),
 ]
-# Values an operation's fields take in the seeded world, so that requests reach deep code too.
+# Values that fields and parameters of these names take in the seeded world, so that nearly
+# valid requests reach the code behind validation.
 KNOWN_FIELDS: dict[str, list[Any]] = {
-    "enterprise_id": ["E1", "E2"],
-    "item": ["p15_bid", "p09_bigdata_hq", "p01_power_trading", "p13_rent"],
+    "enterprise_id": ["E1", "E1", "E2"],
+    "item": ["p15_bid", "p09_bigdata_hq", "p09_bigdata_hq", "p01_power_trading"],
     "record_id": ["c1", "c2", None],
     "year": [2020, 2021],
     "username": ["ent", "boss", "nobody"],
@@ -225,37 +239,23 @@ KNOWN_FIELDS: dict[str, list[Any]] = {
     "reason": ["更正", ""],
     "upheld": [True, False],
     "text": ["异议"],
+    "contact": ["", "13800000000"],
     "state": ["draft", "in_notice"],
-    "table": ["enterprises", "years", "records", "企业", "nope"],
+    "limit": [1, 100],
+    "offset": [0, 1],
+    "table": ["enterprises", "years", "records", "企业"],
     "dry_run": [True, False],
+    "name": ["改革"],
+    "description": [""],
+    "parameters": [{}],
+    "registry": ["database", "synthetic"],
+    "synthetic_size": [1, 2],
 }
-BODY_ENCODINGS = [
-    "declared",
-    "declared",
-    "declared",
-    "declared",
-    "text/plain",
-    "form",
-    "multipart",
-    "xml",
-    "broken-json",
-    "raw-utf8",
-    "empty",
-    "deep",
-    "no-content-type",
-]
-
-
-@dataclass(frozen=True)
-class Segment:
-    """A path segment exactly as it goes into the URL (already percent-encoded)."""
-
-    text: str
 
 
 @dataclass
 class World:
-    """The seeded database as the requests see it: tokens and ids that exist."""
+    """The seeded database as requests see it: tokens and the ids that exist."""
 
     tokens: dict[str, dict[str, str]]
     ids: dict[str, list[Any]]
@@ -264,10 +264,12 @@ class World:
 
 @dataclass
 class Outgoing:
+    """One request, as it goes over the wire (the path already percent-encoded)."""
+
     method: str
     path: str
     query: dict[str, Any]
-    content_type: str | None
+    content_type: str | None = None
     content: bytes | None = None
     files: dict[str, Any] | None = None
     data: dict[str, str] | None = None
@@ -277,17 +279,17 @@ class Outgoing:
 
     def describe(self, headers: dict[str, str]) -> str:
         shown = {k: (v[:60] + "…" if len(v) > 60 else v) for k, v in headers.items()}
-        body = (
-            self.content if self.content is not None else {"files": self.files, "data": self.data}
-        )
+        body: Any = self.content
+        if body is None and (self.files or self.data):
+            body = {"files": self.files, "data": self.data}
         return (
-            f"{self.method} {self.path[:300]} query={_short(self.query)} headers={shown} "
-            f"content-type={self.content_type!r} body={_short(body)}"
+            f"{self.method} {_short(self.path, 300, quoted=False)} query={_short(self.query)} "
+            f"headers={shown} content-type={self.content_type!r} body={_short(body)}"
         )
 
 
-def _short(value: Any, limit: int = 400) -> str:
-    shown = repr(value)
+def _short(value: Any, limit: int = 400, *, quoted: bool = True) -> str:
+    shown = repr(value) if quoted else str(value)
     return shown if len(shown) <= limit else f"{shown[:limit]}… ({len(shown)} chars)"
 
 
@@ -297,8 +299,9 @@ def _short(value: Any, limit: int = 400) -> str:
 
 def hostile_values() -> st.SearchStrategy[Any]:
     return st.one_of(
-        st.sampled_from(HOSTILE_STRINGS),
-        st.sampled_from(HOSTILE_NUMBERS),
+        st.sampled_from(SLY_TEXT),
+        st.sampled_from(HUGE_TEXT),
+        st.sampled_from(SLY_NUMBERS),
         st.sampled_from(HOSTILE_OTHERS),
         st.text(max_size=40),
         st.integers(),
@@ -306,39 +309,59 @@ def hostile_values() -> st.SearchStrategy[Any]:
     )
 
 
-def _nodes(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+def hostile_like(current: Any) -> st.SearchStrategy[Any]:
+    """A hostile value of the same JSON type, so that it passes the schema and goes further."""
+    if isinstance(current, str):
+        return st.one_of(
+            st.sampled_from(SLY_TEXT), st.sampled_from(SLY_TEXT), st.sampled_from(HUGE_TEXT)
+        )
+    if isinstance(current, int | float) and not isinstance(current, bool):
+        return st.sampled_from(SLY_NUMBERS)
+    return hostile_values()
+
+
+def _places(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     """Every place in a JSON value, the root included."""
     found = [path]
     if isinstance(value, dict):
         for key, child in value.items():
-            found += _nodes(child, (*path, key))
+            found += _places(child, (*path, key))
     elif isinstance(value, list):
         for index, child in enumerate(value):
-            found += _nodes(child, (*path, index))
+            found += _places(child, (*path, index))
     return found
 
 
-def _replace(value: Any, path: tuple[Any, ...], new: Any) -> Any:
-    if not path:
-        return new
-    parent = value
-    for step in path[:-1]:
-        parent = parent[step]
-    parent[path[-1]] = new
+def _at(value: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        value = value[step]
     return value
 
 
 @st.composite
-def mutated(draw: st.DrawFn, value: Any) -> Any:
-    """The value with one place replaced, removed or added to, or left as it is."""
+def mutated(draw: st.DrawFn, value: Any, *, keep: bool) -> Any:
+    """The value with one place made hostile, removed or added to (or, if ``keep``, maybe as is).
+
+    Most changes keep a leaf's JSON type (a string stays a string, a number a number) so that the
+    value passes validation and reaches the code and the database behind it.
+    """
     value = copy.deepcopy(value)
-    how = draw(st.sampled_from(["keep", "replace", "replace", "drop", "add"]))
+    kinds = ["like", "like", "like", "like", "any", "drop", "add"]
+    how = draw(st.sampled_from(["keep", *kinds] if keep else kinds))
     if how == "keep":
         return value
-    places = _nodes(value)
-    place = draw(st.sampled_from(places))
-    if how == "replace":
-        return _replace(value, place, draw(hostile_values()))
+    places = _places(value)
+    leaves = [p for p in places if p and not isinstance(_at(value, p), dict | list)]
+    if how == "like" and leaves:
+        place = draw(st.sampled_from(leaves))
+        _at(value, place[:-1])[place[-1]] = draw(hostile_like(_at(value, place)))
+        return value
+    if how in ("like", "any"):
+        place = draw(st.sampled_from(places))
+        if not place:
+            return draw(hostile_values())
+        _at(value, place[:-1])[place[-1]] = draw(hostile_values())
+        return value
     containers = [p for p in places if isinstance(_at(value, p), dict | list)]
     if not containers:
         return draw(hostile_values())
@@ -356,23 +379,34 @@ def mutated(draw: st.DrawFn, value: Any) -> Any:
     return value
 
 
-def _at(value: Any, path: tuple[Any, ...]) -> Any:
-    for step in path:
-        value = value[step]
-    return value
-
-
 @st.composite
-def with_known_fields(draw: st.DrawFn, body: Any, world: World) -> Any:
-    """Top-level fields set, now and then, to values that exist in the seeded world."""
+def known_fields(draw: st.DrawFn, body: Any, world: World, schema: dict[str, Any]) -> Any:
+    """Top-level fields set to values that exist in the seeded world (optional ones now and then)."""
     if not isinstance(body, dict):
         return body
     body = dict(body)
-    for key in sorted(body, key=str):
-        if key in KNOWN_FIELDS and draw(st.booleans()):
+    for key in sorted({*body, *schema.get("properties", {})}, key=str):
+        if key not in body and draw(st.booleans()):
+            continue
+        if key in KNOWN_FIELDS:
             body[key] = draw(st.sampled_from(KNOWN_FIELDS[key]))
-        elif key == "case" and draw(st.booleans()):
-            body[key] = copy.deepcopy(world.example_case)
+        elif key == "case":  # the schema's example, or facts on which the item does not apply
+            body[key] = copy.deepcopy(draw(st.sampled_from([world.example_case, {}])))
+    return body
+
+
+def _bounded(body: Any, schema: dict[str, Any]) -> Any:
+    """The body with costly sizes that the schema allows lowered to ``COST_CAPS``."""
+    properties = schema.get("properties", {})
+    if not isinstance(body, dict):
+        return body
+    for key, cap in COST_CAPS.items():
+        if key not in properties:
+            continue
+        top = properties[key].get("maximum", float("inf"))
+        value = body.get(key, properties[key].get("default"))
+        if isinstance(value, int) and not isinstance(value, bool) and cap < value <= top:
+            body[key] = cap
     return body
 
 
@@ -384,23 +418,23 @@ def _as_bytes(value: Any) -> bytes:
     return json.dumps(value, default=str).encode()
 
 
-def _segment(value: Any) -> Segment:
-    if isinstance(value, Segment):
+def _segment(value: Any) -> str:
+    """A path parameter's value in the URL (schemathesis already percent-encodes its strings)."""
+    if isinstance(value, str):
         return value
-    if isinstance(value, str):  # schemathesis percent-encodes the strings it draws
-        return Segment(value)
     if value is None or isinstance(value, bool | list | dict):
         value = json.dumps(value)
-    return Segment(quote(str(value), safe=""))
+    return quote(str(value), safe="")
 
 
 def _query_value(value: Any) -> Any:
+    """A query parameter's value as httpx sends it (a query string stays under its 64 KiB)."""
     if isinstance(value, list):
-        return [_query_value(v) for v in value if not isinstance(v, list | dict)]
+        return [_query_value(v) for v in value[:3] if not isinstance(v, list | dict)]
     if isinstance(value, dict):
-        return json.dumps(value)
+        value = json.dumps(value)
     if isinstance(value, str):
-        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")[:2000]
     return value
 
 
@@ -409,66 +443,103 @@ def outgoing(
     draw: st.DrawFn,
     cases: st.SearchStrategy[schemathesis.Case],
     operation: dict[str, Any],
+    body_schema: dict[str, Any],
     world: World,
 ) -> Outgoing:
+    """A request to the operation: as schemathesis drew it, or nearly valid with one change."""
     case = draw(cases)
-    segments: dict[str, Segment] = {}
-    for name, value in (case.path_parameters or {}).items():
-        how = draw(st.sampled_from(["known", "known", "schema", "hostile"]))
-        if how == "known" and world.ids.get(name):
-            segments[name] = _segment(str(draw(st.sampled_from(world.ids[name]))))
-        elif how == "hostile":
-            segments[name] = Segment(draw(st.sampled_from(HOSTILE_SEGMENTS)))
+    near = draw(st.sampled_from([True, True, False]))
+    params = dict(case.path_parameters or {})
+    query_names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"]
+    has_body = "requestBody" in operation
+    parts = [  # the body, where most fields are, twice as often
+        part
+        for part, present in (
+            ("path", params),
+            ("query", True),
+            ("body", has_body),
+            ("body", has_body),
+        )
+        if present
+    ]
+    focus = draw(st.sampled_from(parts)) if near else None
+
+    segments = {}
+    for name, value in params.items():
+        known = world.ids.get(name)
+        if near and known:
+            segments[name] = quote(str(draw(st.sampled_from(known))), safe="")
+        elif not near and draw(st.integers(0, 2)) == 0:
+            segments[name] = draw(st.sampled_from(HOSTILE_SEGMENTS))
         else:
             segments[name] = _segment(value)
+    if focus == "path":
+        name = draw(st.sampled_from(sorted(segments)))
+        segments[name] = draw(
+            st.one_of(st.sampled_from(OUT_OF_RANGE_SEGMENTS), st.sampled_from(HOSTILE_SEGMENTS))
+        )
     path = case.path
     for name, segment in segments.items():
-        path = path.replace("{" + name + "}", segment.text)
+        path = path.replace("{" + name + "}", segment)
 
     query = dict(case.query or {})
-    for param in operation.get("parameters", []):
-        if param["in"] != "query":
-            continue
-        how = draw(st.sampled_from(["schema", "schema", "known", "hostile", "drop"]))
-        if how == "known" and param["name"] in KNOWN_FIELDS:
-            query[param["name"]] = draw(st.sampled_from(KNOWN_FIELDS[param["name"]]))
-        elif how == "hostile":
-            query[param["name"]] = draw(st.one_of(hostile_values(), st.lists(hostile_values())))
-        elif how == "drop":
-            query.pop(param["name"], None)
-    if draw(st.integers(0, 5)) == 0:
-        query[draw(st.sampled_from(["extra", "' OR 1=1 --", "__proto__"]))] = draw(hostile_values())
+    for name in query_names:
+        if near and name in KNOWN_FIELDS:
+            query[name] = draw(st.sampled_from(KNOWN_FIELDS[name]))
+        elif not near:
+            how = draw(st.sampled_from(["schema", "schema", "hostile", "drop"]))
+            if how == "hostile":
+                query[name] = draw(st.one_of(hostile_values(), st.lists(hostile_values())))
+            elif how == "drop":
+                query.pop(name, None)
+    if focus == "query" or (not near and draw(st.integers(0, 5)) == 0):
+        name = draw(st.sampled_from([*query_names, "extra", "' OR 1=1 --", "__proto__"]))
+        query[name] = draw(
+            st.one_of(
+                st.sampled_from(SLY_TEXT),
+                st.sampled_from(SLY_NUMBERS),
+                st.lists(hostile_values(), max_size=3),
+            )
+        )
     query = {str(k): _query_value(v) for k, v in query.items() if v is not None}
 
-    out = Outgoing(case.method.upper(), path, query, None)
-    if "requestBody" not in operation:
+    out = Outgoing(case.method.upper(), path, query)
+    if not has_body:
         return out
     body = case.body
     declared = case.media_type or "application/json"
-    if not isinstance(body, NotSet):
-        body = draw(with_known_fields(body, world))
-        body = draw(mutated(body))
-    encoding = draw(st.sampled_from(BODY_ENCODINGS))
-    as_json = (
-        b"" if isinstance(body, NotSet) else _as_bytes(body) if isinstance(body, bytes) else None
-    )
-    if as_json is None:
-        as_json = json.dumps(body, default=str).encode()
-    if encoding == "declared" and isinstance(body, NotSet):
-        return out
-    if encoding == "declared" and declared.startswith("multipart/"):
-        if isinstance(body, dict):
-            fields = {str(k): v for k, v in body.items()}
-            upload = fields.pop("file", None)
-            out.data = {k: _as_bytes(v).decode("utf-8", "replace") for k, v in fields.items()}
-            if upload is not None:
-                filename = draw(st.sampled_from(HOSTILE_FILENAMES))
-                media = draw(st.sampled_from(HOSTILE_CONTENT_TYPES))
-                content = draw(st.sampled_from([_as_bytes(upload), *UPLOADS]))
-                out.files = {"file": (filename, content, media or None)}
+    if near and isinstance(body, NotSet):
+        body = {}
+    if near:
+        body = draw(known_fields(body, world, body_schema))
+        if declared.startswith("multipart/") and isinstance(body, dict):
+            body.setdefault("file", "")
+    if not isinstance(body, NotSet) and not isinstance(body, bytes):
+        body = draw(mutated(body, keep=focus != "body"))
+    body = _bounded(body, body_schema)
+    encoding = "declared"
+    if (not near and draw(st.integers(0, 2)) == 0) or (focus == "body" and draw(st.booleans())):
+        encoding = draw(st.sampled_from(BODY_ENCODINGS))
+    if isinstance(body, NotSet):
+        if encoding == "declared":
             return out
-        out.content_type = "multipart/form-data; boundary=hostile"
-        out.content = as_json
+        body = None
+    as_json = body if isinstance(body, bytes) else json.dumps(body, default=str).encode()
+    if encoding == "declared" and declared.startswith("multipart/"):
+        if not isinstance(body, dict):
+            out.content_type = "multipart/form-data; boundary=hostile"
+            out.content = as_json
+            return out
+        fields = {str(k): v for k, v in body.items()}
+        upload = fields.pop("file", None)
+        out.data = {k: _as_bytes(v).decode("utf-8", "replace") for k, v in fields.items()}
+        if upload is not None:
+            name, content, media = draw(st.sampled_from(UPLOADS))
+            if not near or focus == "body":
+                name = draw(st.sampled_from([name, *HOSTILE_FILENAMES]))
+                media = draw(st.sampled_from([media, *HOSTILE_CONTENT_TYPES]))
+                content = draw(st.sampled_from([content, _as_bytes(upload)]))
+            out.files = {"file": (name, content, media)}
     elif encoding == "declared":
         out.content_type, out.content = declared, as_json
     elif encoding == "text/plain":
@@ -483,12 +554,8 @@ def outgoing(
         out.content_type, out.content = "application/xml", b"<?xml version='1.0'?><case>1</case>"
     elif encoding == "broken-json":
         out.content_type, out.content = "application/json", as_json[: max(len(as_json) - 1, 1)]
-    elif encoding == "raw-utf8":
-        raw = (
-            json.dumps(body, default=str, ensure_ascii=False)
-            if not isinstance(body, NotSet)
-            else ""
-        )
+    elif encoding == "raw-utf8" and not isinstance(body, bytes):
+        raw = json.dumps(body, default=str, ensure_ascii=False)
         out.content_type, out.content = "application/json", raw.encode("utf-8", "surrogatepass")
     elif encoding == "empty":
         out.content_type, out.content = "application/json", b""
@@ -502,11 +569,15 @@ def outgoing(
 # ---------------------------------------------------------------------------------------------
 # The database and the checks
 
+_TABLES: dict[Engine, list[str]] = {}
+
 
 def row_counts(client: TestClient) -> dict[str, int]:
     """Rows in every table of the app's database."""
     engine: Engine = client.app.state.sessions.kw["bind"]  # type: ignore[attr-defined]
-    tables = sorted(inspect(engine).get_table_names())
+    if engine not in _TABLES:
+        _TABLES[engine] = sorted(inspect(engine).get_table_names())
+    tables = _TABLES[engine]
     quote_name = engine.dialect.identifier_preparer.quote
     query = "SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {quote_name(t)})" for t in tables)
     with engine.connect() as conn:
@@ -517,6 +588,7 @@ def row_counts(client: TestClient) -> dict[str, int]:
 def problems(
     status: int, body: str, method: str, before: dict[str, int], after: dict[str, int]
 ) -> list[str]:
+    """What is wrong with an answer, by the three promises in this module's docstring."""
     found = []
     if status >= 500:
         found.append(f"server error {status}")
@@ -536,10 +608,10 @@ def problems(
         ):
             found.append("a 4xx answer that is not the API's JSON error with a code and message")
         elif not isinstance(error.get("errors"), list) or any(
-            not isinstance(e, dict) or set(e) != ERROR_ENTRY_KEYS for e in error["errors"]
+            not isinstance(e, dict) or not ERROR_ENTRY_KEYS.issubset(e) for e in error["errors"]
         ):
             found.append(
-                "a 4xx answer whose `errors` are not [{field, message_zh, message_en, value}]"
+                "a 4xx answer whose errors are not [{field, message_zh, message_en, value}]"
             )
     if (status >= 400 or method == "GET") and before != after:
         changed = {t: f"{before[t]} -> {after[t]}" for t in before if before[t] != after[t]}
@@ -572,15 +644,15 @@ def send(client: TestClient, request: Outgoing, headers: dict[str, str]) -> None
 
 
 # ---------------------------------------------------------------------------------------------
-# The seeded world
+# The property test
 
 
-def seed_world(client: TestClient, example_case: dict[str, Any]) -> World:
-    """Applications in several states, an attachment, an award in notice with an objection."""
+def seed_world(client: TestClient, raw: dict[str, Any]) -> World:
+    """Matches; applications in several states; an attachment; awards, one with an objection."""
     tokens = {u: login(client, u) for u in EVERY_ROLE}
-    with transaction(client.app.state.sessions) as session:  # type: ignore[attr-defined]
-        run_matching(session, client.app.state.policy, year=2020, actor="test")  # type: ignore[attr-defined]
-        match_ids = [m.id for m in session.scalars(select(Match))]
+    state = client.app.state  # type: ignore[attr-defined]
+    with transaction(state.sessions) as session:
+        run_matching(session, state.policy, year=2020, actor="test")
 
     def call(who: str, path: str, body: Any = None, **kwargs: Any) -> Any:
         response = client.post(f"{API}{path}", headers=tokens[who], json=body, **kwargs)
@@ -608,30 +680,36 @@ def seed_world(client: TestClient, example_case: dict[str, Any]) -> World:
     awards = [n["award_id"] for n in client.get(f"{API}/notices").json()]
     objection = client.post(f"{API}/notices/{awards[0]}/objections", json={"text": "异议"})
     assert objection.status_code == 201, objection.text
+    calculate = raw["paths"][f"{API}/calculate"]["post"]["requestBody"]["content"]
     return World(
         tokens=tokens,
         ids={
             "app_id": [draft, submitted, city_approved, objected, approved],
             "attachment_id": [attachment],
-            "award_id": [*awards, awards[0] + 1],
+            "award_id": [*awards, max(awards) + 1],
             "objection_id": [objection.json()["objection_id"]],
             "action": [*TRANSITIONS, "close_notice"],
-            "match_id": match_ids or [1],
         },
-        example_case=example_case,
+        example_case=calculate["application/json"]["schema"]["examples"][0],
     )
 
 
-def _example_case(schema: dict[str, Any]) -> dict[str, Any]:
-    """The case the schema itself gives as the calculator's example."""
-    body = schema["paths"][f"{API}/calculate"]["post"]["requestBody"]
-    examples = body["content"]["application/json"]["schema"]["examples"]
-    example: dict[str, Any] = examples[0]
-    return example
+def match_ids(client: TestClient) -> list[int]:
+    with transaction(client.app.state.sessions) as session:  # type: ignore[attr-defined]
+        return list(session.scalars(select(Match.id))) or [1]
+
+
+def body_schema(raw: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any]:
+    """The operation's request body schema, its reference resolved."""
+    content = operation.get("requestBody", {}).get("content", {})
+    schema: dict[str, Any] = next(iter(content.values()), {}).get("schema", {})
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        schema = raw["components"]["schemas"][name]
+    return schema
 
 
 SETTINGS = settings(
-    max_examples=EXAMPLES_PER_OPERATION,
     derandomize=True,
     database=None,
     deadline=None,
@@ -644,26 +722,21 @@ SETTINGS = settings(
         HealthCheck.function_scoped_fixture,
     ],
 )
+ANONYMOUS = st.one_of(
+    st.just({}), st.sampled_from(HOSTILE_AUTHORIZATION).map(lambda a: {"Authorization": a})
+)
 
 
 def check_operation(
     client: TestClient,
     world: World,
-    case_strategy: st.SearchStrategy[Any],
-    operation: dict[str, Any],
+    requests: st.SearchStrategy[Outgoing],
+    roles: tuple[str, ...],
+    examples: int,
 ) -> None:
-    roles = ROLES_BY_TAG.get((operation.get("tags") or [""])[0], EVERY_ROLE)
-
-    @SETTINGS
-    @given(
-        request=outgoing(case_strategy, operation, world),
-        anonymous=st.one_of(
-            st.just({}), st.sampled_from(HOSTILE_AUTHORIZATION).map(lambda a: {"Authorization": a})
-        ),
-        role=st.sampled_from(roles),
-    )
+    @settings(SETTINGS, max_examples=examples)
+    @given(request=requests, anonymous=ANONYMOUS, role=st.sampled_from(roles))
     def run(request: Outgoing, anonymous: dict[str, str], role: str) -> None:
-        note(f"role {role}")
         send(client, request, anonymous)
         send(client, request, world.tokens[role])
 
@@ -674,16 +747,112 @@ def test_every_operation_survives_hostile_input(
     client: TestClient, subtests: pytest.Subtests
 ) -> None:
     raw = client.get("/openapi.json").json()
+    world = seed_world(client, raw)
     schema = schemathesis.openapi.from_dict(raw)
-    world = seed_world(client, _example_case(raw))
     operations = [result.ok() for result in schema.get_all_operations()]
     listed = {(m.upper(), p) for p, ops in raw["paths"].items() for m in ops}
-    assert {(o.method.upper(), o.path) for o in operations} == listed
+    assert {(o.method.upper(), o.path) for o in operations} == listed  # every one, none twice
     for operation in operations:
         definition = raw["paths"][operation.path][operation.method.lower()]
         cases = st.one_of(
             operation.as_strategy(generation_mode=schemathesis.GenerationMode.POSITIVE),
             operation.as_strategy(generation_mode=schemathesis.GenerationMode.NEGATIVE),
         )
+        requests = outgoing(cases, definition, body_schema(raw, definition), world)
+        tag = (definition.get("tags") or [""])[0]
+        roles = ROLES_BY_TAG.get(tag, EVERY_ROLE)
+        examples = EXAMPLES_BY_TAG.get(tag, EXAMPLES_PER_OPERATION)
+        world.ids["match_id"] = match_ids(client)  # a matching run replaces them
         with subtests.test(msg=operation.label):
-            check_operation(client, world, cases, definition)
+            check_operation(client, world, requests, roles, examples)
+
+
+# ---------------------------------------------------------------------------------------------
+# The bugs the property test found, each with its smallest input
+
+
+def assert_refused_or_served(response: Any, *statuses: int) -> None:
+    """An expected status, never a 5xx; a 4xx in the API's error format."""
+    assert response.status_code in statuses, (response.status_code, response.text[:300])
+    if response.status_code >= 400:
+        error = response.json()["error"]
+        assert error["code"] and error["message"]
+
+
+def test_ids_beyond_32_bits_are_refused(client: TestClient) -> None:
+    # Was: PostgreSQL "integer out of range" from 2^31, SQLite OverflowError from 2^63 (500).
+    ent = login(client, "ent")
+    for big in ("2147483648", "9223372036854775808"):
+        response = client.get(f"{API}/applications/{big}", headers=ent)
+        assert_refused_or_served(response, 404, 422)
+        response = client.post(f"{API}/notices/{big}/objections", json={"text": "x"})
+        assert_refused_or_served(response, 404, 422)
+
+
+def test_nul_in_text_is_refused(client: TestClient) -> None:
+    # PostgreSQL text cannot hold NUL: each of these is a 500 there (SQLite stores the NUL).
+    response = client.post(f"{API}/auth/token", json={"username": "a\x00", "password": "x"})
+    assert_refused_or_served(response, 401, 422)
+    response = client.get(f"{API}/applications?state=%00", headers=login(client, "ent"))
+    assert_refused_or_served(response, 200, 422)
+    line = {"fund": "f\x00", "year": 2021, "level": "city", "amount": "1"}
+    fin = login(client, "fin")
+    before = row_counts(client)
+    response = client.post(f"{API}/budgets", json=line, headers=fin)
+    assert_refused_or_served(response, 201, 422)
+    if response.status_code == 422:
+        assert row_counts(client) == before
+
+
+def test_a_lone_surrogate_is_refused(client: TestClient) -> None:
+    # Was: JSON may escape a lone surrogate; echoing it back in the 422 failed to encode (500).
+    body = b'{"username": "\\ud800", "password": "x"}'
+    headers = {"Content-Type": "application/json"}
+    response = client.post(f"{API}/auth/token", content=body, headers=headers)
+    assert_refused_or_served(response, 401, 422)
+
+
+def test_a_second_budget_line_for_the_same_fund_year_and_level_is_refused(
+    client: TestClient,
+) -> None:
+    # Was: the seeded line (FUND, 2021, province, "") again broke the unique constraint (500).
+    line = {"fund": FUND, "year": 2021, "level": "province", "amount": "1"}
+    fin = login(client, "fin")
+    before = row_counts(client)
+    response = client.post(f"{API}/budgets", json=line, headers=fin)
+    assert_refused_or_served(response, 409, 422)
+    assert row_counts(client) == before
+
+
+def test_a_csv_field_over_the_csv_module_limit_is_refused(client: TestClient) -> None:
+    # csv raises "field larger than field limit (131072)", which nothing turns into a 4xx (500).
+    files = {"file": ("enterprises.csv", b"id,name\n" + b"A" * 200_000 + b",x\n", "text/csv")}
+    url = f"{API}/registry/imports?table=enterprises"
+    boss = login(client, "boss")
+    before = row_counts(client)
+    response = client.post(url, files=files, headers=boss)
+    assert_refused_or_served(response, 413, 422)
+    assert row_counts(client) == before
+
+
+def test_a_refused_registry_import_answers_in_the_api_error_format(client: TestClient) -> None:
+    # Was: the import's 422 was only its report ({"applied", "counts", "errors"}).
+    csv = "id,name,city,county,kinds\nE9,云谷,北京市,平城区,spaceship\n".encode()
+    url = f"{API}/registry/imports?table=enterprises"
+    boss = login(client, "boss")
+    before = row_counts(client)
+    response = client.post(url, files={"file": ("e.csv", csv, "text/csv")}, headers=boss)
+    assert_refused_or_served(response, 422)
+    assert row_counts(client) == before
+
+
+def test_a_refusal_after_the_first_write_leaves_no_row(client: TestClient) -> None:
+    # The draft is flushed before the calculator finds that the item does not apply to these
+    # facts (409): the request's transaction must take the row back. The property test reaches
+    # this path only now and then, so it is pinned here.
+    body = {"enterprise_id": "E1", "item": "p09_bigdata_hq", "year": 2020, "case": {}}
+    ent = login(client, "ent")
+    before = row_counts(client)
+    response = client.post(f"{API}/applications", json=body, headers=ent)
+    assert_refused_or_served(response, 409, 422)
+    assert row_counts(client) == before

@@ -1,4 +1,4 @@
-"""Refuse text that no database can store: lone UTF-16 surrogates and invalid UTF-8.
+"""Refuse text that no database can store: NUL, lone UTF-16 surrogates and invalid UTF-8.
 
 JSON may spell a lone surrogate (``"\\ud800"``); Python accepts it, but it cannot be encoded as
 UTF-8, so PostgreSQL, SQLite and the JSON responses would all fail on it later. It is refused at
@@ -20,8 +20,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 def _has_surrogate(value: Any) -> bool:
+    """Lone surrogates, or NUL (which PostgreSQL text cannot hold)."""
     if isinstance(value, str):
-        return any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
+        return "\x00" in value or any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
     if isinstance(value, dict):
         return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
     if isinstance(value, list):
@@ -30,6 +31,8 @@ def _has_surrogate(value: Any) -> bool:
 
 
 def _valid_utf8(data: bytes) -> bool:
+    if b"\x00" in data:
+        return False
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
@@ -59,11 +62,11 @@ class TextGuard:
             more = message.get("more_body", False)
         body = b"".join(chunks)
         headers = dict(scope.get("headers") or [])
-        reason = "请求中含有无法保存的字符（无效的 UTF-8 或孤立代理项）" if bad else ""
+        reason = "请求中含有无法保存的字符（NUL、无效的 UTF-8 或孤立代理项）" if bad else ""
         if not bad and b"json" in headers.get(b"content-type", b""):
             try:
                 bad = _has_surrogate(json.loads(body)) if body else False
-                reason = "请求中含有无法保存的字符（孤立代理项）" if bad else ""
+                reason = "请求中含有无法保存的字符（NUL 或孤立代理项）" if bad else ""
             except RecursionError:
                 bad, reason = True, "JSON 嵌套过深"
             except (UnicodeDecodeError, ValueError):

@@ -398,7 +398,23 @@ def read_csv(data: bytes, *, table: str | None = None) -> list[dict[str, Any]]:
     canonical = table_name(table) if table is not None else None
     if table is not None and canonical is None:
         raise CaseError([ErrorEntry("table", "未知的表", "unknown table", table)])
-    grid = list(csv.reader(io.StringIO(text, newline="")))
+    if "\x00" in text:
+        raise CaseError(
+            [ErrorEntry("file", "文件含有 NUL 字符", "the file contains NUL characters")]
+        )
+    try:
+        grid = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise CaseError(
+            [
+                ErrorEntry(
+                    "file",
+                    "CSV 格式错误（或单元格过长）",
+                    "malformed CSV (or a cell too long)",
+                    str(exc),
+                )
+            ]
+        ) from exc
     return _rows_from_grid(canonical, grid, canonical or "csv")
 
 

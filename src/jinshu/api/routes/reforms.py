@@ -27,7 +27,7 @@ class ReformIn(BaseModel):
     parameters: dict[str, Any]
     year: int = Field(default=2020, ge=2019, le=2100)
     registry: str = Field(default="synthetic", pattern="^(synthetic|database)$")
-    synthetic_size: int = Field(default=5000, ge=1, le=200_000)
+    synthetic_size: int = Field(default=5000, ge=1, le=20_000)  # bounded: one request
 
 
 @router.post("/reforms/runs")
