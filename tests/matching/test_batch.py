@@ -84,3 +84,20 @@ def test_registry_tables_alone_give_the_same_results(policy: PolicySet) -> None:
     for case in cases:
         one = evaluate_case(policy, case).as_dict()
         assert _comparable(from_tables[case.enterprise_id].as_dict()) == _comparable(one)
+
+
+def test_every_reason_code_of_the_batch_has_words(policy: PolicySet) -> None:
+    from jinshu.facts.synthetic import generate_registry
+    from jinshu.rules.reasons import describe_reason
+
+    cases = [validate_case(raw, known_items=policy.items) for raw in generate_registry(600, seed=3)]
+    codes = {
+        (r.item, code)
+        for out in evaluate_batch(policy, cases)
+        for r in out.results
+        for code in r.reasons
+    }
+    worded = {
+        describe_reason(policy, item, code) for item, code in codes if ":" in code or code.isascii()
+    }
+    assert codes and not any(text.isascii() for text in worded)

@@ -22,6 +22,7 @@ from jinshu.facts.case import Case
 from jinshu.facts.validate import validate_case
 from jinshu.matching.batch import evaluate_batch
 from jinshu.rules.policyset import PolicySet
+from jinshu.rules.reasons import describe_reason
 from jinshu.rules.results import ELIGIBLE, NEEDS_REVIEW
 from jinshu.store.models import Application, Enterprise, LedgerEntry, Match, MatchRun
 from jinshu.workflow.cases import json_safe, registry_case
@@ -134,7 +135,7 @@ def run_matching(
                     min_amount=r.min,
                     max_amount=r.max,
                     missing=list(r.missing),
-                    reasons=list(r.reasons),
+                    reasons=[describe_reason(policy, r.item, code) for code in r.reasons],
                     facts=_facts(case, r.record),
                 )
             )
