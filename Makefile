@@ -4,10 +4,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint policies-test bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package-lock.json
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	npm ci --no-audit --no-fund --silent
+	mkdir -p src/jinshu/web/static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js node_modules/echarts/dist/echarts.min.js src/jinshu/web/static/vendor/
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -29,12 +29,24 @@ def body(code: str, message: str, errors: list[dict[str, Any]]) -> dict[str, Any
     return {"error": {"code": code, "message": message, "errors": errors}}
 
 
+def _html(request: Request, status: int, message: str) -> Response | None:
+    """An HTML error page for the web UI's own paths (the API always answers JSON)."""
+    if request.url.path.startswith("/api") or request.url.path.startswith("/openapi"):
+        return None
+    from jinshu.web.pages import render
+
+    return render(request, "error.html", status_code=status, message=message)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(JinshuError)
-    async def _jinshu(_: Request, exc: JinshuError) -> JSONResponse:
+    async def _jinshu(request: Request, exc: JinshuError) -> Response:
         kind = next((k for k in STATUS if isinstance(exc, k)), JinshuError)
         entries = [e.as_dict() for e in exc.entries]
         message = entries[0]["message_zh"] if entries else "请求无法完成"
+        page = _html(request, STATUS.get(kind, 400), str(message))
+        if page is not None:
+            return page
         return JSONResponse(
             body(CODES.get(kind, "error"), str(message), entries), status_code=STATUS.get(kind, 400)
         )
@@ -56,7 +68,10 @@ def install(app: FastAPI) -> None:
         return JSONResponse(body("invalid_request", "请求参数无效", entries), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        page = _html(request, exc.status_code, str(exc.detail))
+        if page is not None:
+            return page
         code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 429: "rate_limited"}.get(
             exc.status_code, "error"
         )

@@ -22,6 +22,7 @@ from jinshu.api.routes import (
 from jinshu.rules.load import default_policy_set
 from jinshu.rules.policyset import PolicySet
 from jinshu.store.db import session_factory
+from jinshu.web.app import mount_web
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -51,6 +52,7 @@ def create_app(database_url: str | None = None, policy: PolicySet | None = None)
     ):
         api.include_router(module.router)
     app.include_router(api)
+    mount_web(app)
     errors.install(app)
     app.add_middleware(TextGuard)
     return app

@@ -1,0 +1,27 @@
+"""Mount the web UI on the application: signed-cookie sessions, static assets, pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from jinshu.config import settings
+from jinshu.web import pages
+
+STATIC = Path(__file__).parent / "static"
+
+
+def mount_web(app: FastAPI) -> None:
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="jinshu_session",
+        same_site="lax",
+        https_only=settings.environment != "development",
+        max_age=settings.token_hours * 3600,
+    )
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(pages.router)
