@@ -142,7 +142,7 @@ def login(
         return render(request, "login.html", status_code=401, error="用户名或密码错误")
     request.session.clear()
     request.session["user"] = {"id": user.id, "username": user.username, "role": user.role}
-    return RedirectResponse("/", status_code=303)
+    return RedirectResponse("/work", status_code=303)
 
 
 @router.post("/logout", response_model=None)

@@ -1,0 +1,170 @@
+"""Pages of signed-in users: an enterprise's applications and matches, a reviewer's queue, an
+application with the actions its state allows, finance's awards waiting for payment.
+
+Every page calls the same workflow functions as the API, with the same role and scope checks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
+
+from jinshu.api.deps import PolicyDep, SessionDep
+from jinshu.errors import JinshuError, problem
+from jinshu.store.models import Application, Award, Budget, Match, User
+from jinshu.web.pages import render
+from jinshu.web.security import check_csrf
+from jinshu.workflow.access import can_see
+from jinshu.workflow.applications import act, get_application
+from jinshu.workflow.disbursement import budget_left, pay_award
+from jinshu.workflow.notice import close_notice
+from jinshu.workflow.states import TRANSITIONS
+
+router = APIRouter(include_in_schema=False)
+
+
+def web_user(request: Request, session: SessionDep) -> User:
+    info = request.session.get("user")
+    user = session.get(User, info["id"]) if info else None
+    if user is None or not user.active:
+        raise HTTPException(401, "请先登录")
+    return user
+
+
+def _actions(user: User, app: Application) -> list[tuple[str, str]]:
+    """The actions this user may take on this application now, with their labels."""
+    out = []
+    for name, t in TRANSITIONS.items():
+        if name in ("object", "dismiss_objection"):
+            continue
+        if app.state in t.sources and (user.role in t.roles or user.role == "admin"):
+            out.append((name, t.label))
+    return out
+
+
+@router.get("/work", response_class=HTMLResponse)
+def work_home(request: Request, session: SessionDep) -> HTMLResponse:
+    """A user's desk: their applications (or queue) and, for an enterprise, its matches."""
+    user = web_user(request, session)
+    apps = [
+        a
+        for a in session.scalars(select(Application).order_by(Application.id.desc()))
+        if can_see(user, a)
+    ]
+    queue_states = {
+        "city_reviewer": ("submitted",),
+        "department_reviewer": ("city_approved", "objected", "in_notice"),
+        "finance": ("approved",),
+    }
+    waiting = [a for a in apps if a.state in queue_states.get(user.role, ())]
+    matches = []
+    if user.role == "enterprise":
+        matches = list(
+            session.scalars(
+                select(Match).where(
+                    Match.enterprise_id == user.enterprise_id, Match.application_id.is_(None)
+                )
+            )
+        )
+    budgets = []
+    if user.role in ("finance", "analyst", "admin"):
+        budgets = [
+            (b, budget_left(session, b))
+            for b in session.scalars(select(Budget).order_by(Budget.year.desc(), Budget.id))
+            if b.level == "province"
+        ]
+    return render(
+        request,
+        "work/index.html",
+        me=user,
+        apps=apps,
+        waiting=waiting,
+        matches=matches,
+        budgets=budgets,
+    )
+
+
+@router.get("/work/applications/{app_id}", response_class=HTMLResponse)
+def application_page(
+    request: Request, session: SessionDep, policy: PolicyDep, app_id: int
+) -> HTMLResponse:
+    user = web_user(request, session)
+    app = get_application(session, user=user, app_id=app_id)
+    award = session.scalars(select(Award).where(Award.application_id == app.id)).first()
+    item = policy.items[app.item]
+    return render(
+        request,
+        "work/application.html",
+        me=user,
+        app=app,
+        award=award,
+        item=item,
+        actions=_actions(user, app),
+        error=None,
+    )
+
+
+@router.post(
+    "/work/applications/{app_id}/actions/{action}", response_class=HTMLResponse, response_model=None
+)
+def application_action(
+    request: Request,
+    session: SessionDep,
+    policy: PolicyDep,
+    app_id: int,
+    action: str,
+    note: Annotated[str, Form(max_length=2000)] = "",
+    decided_amount: Annotated[str, Form(max_length=32)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> HTMLResponse | RedirectResponse:
+    check_csrf(request, csrf)
+    user = web_user(request, session)
+    error: dict[str, Any] | None = None
+    try:
+        # A savepoint: a refused action leaves nothing behind, and the page can still render.
+        with session.begin_nested():
+            if action == "pay":
+                key = f"web-{app_id}"
+                year = dt.date.today().year
+                pay_award(
+                    session, policy, user=user, app_id=app_id, idempotency_key=key, budget_year=year
+                )
+            elif action == "close_notice":
+                close_notice(session, user=user, app_id=app_id)
+            else:
+                amount: Decimal | None = None
+                if decided_amount.strip():
+                    try:
+                        amount = Decimal(decided_amount.strip())
+                    except InvalidOperation:
+                        raise JinshuError(
+                            problem(
+                                "decided_amount", "金额须为数字", "not a number", decided_amount
+                            )
+                        ) from None
+                act(
+                    session,
+                    policy,
+                    user=user,
+                    app_id=app_id,
+                    action=action,
+                    note=note,
+                    decided_amount=amount,
+                )
+    except JinshuError as exc:
+        entry = exc.entries[0]
+        error = {"field": entry.location, "message": entry.message_zh}
+    if error is None:
+        return RedirectResponse(f"/work/applications/{app_id}", status_code=303)
+    session.expire_all()
+    app = get_application(session, user=user, app_id=app_id)
+    award = session.scalars(select(Award).where(Award.application_id == app.id)).first()
+    return render(
+        request, "work/application.html", status_code=409, me=user, app=app, award=award,
+        item=policy.items[app.item], actions=_actions(user, app), error=error,
+    )  # fmt: skip

@@ -1,0 +1,74 @@
+"""Signed-in journeys in the web UI: the enterprise submits, the city approves, the department
+recognises; errors show next to the action; another enterprise's application is not found."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import PASSWORD, login
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert match
+    return match.group(1)
+
+
+def _sign_in(client: TestClient, username: str) -> str:
+    client.cookies.clear()
+    page = client.get("/login")
+    desk = client.post(
+        "/login",
+        data={"username": username, "password": PASSWORD, "csrf": _csrf(page.text)},
+        follow_redirects=True,
+    )
+    assert desk.status_code == 200 and "我的工作台" in desk.text
+    return desk.text
+
+
+def test_submit_approve_recognize_in_the_browser(client: TestClient) -> None:
+    created = client.post(
+        "/api/v1/applications",
+        headers=login(client, "ent"),
+        json={"enterprise_id": "E1", "item": "p15_bid", "year": 2020, "record_id": "c1"},
+    ).json()
+    url = f"/work/applications/{created['id']}"
+    for username, action, expected in (
+        ("ent", "submit", "已提交，待市级审核"),
+        ("city", "city_approve", "市级审核通过"),
+        ("dept", "recognize", "已认定，公示中"),
+    ):
+        desk = _sign_in(client, username)
+        assert str(created["id"]) in desk
+        page = client.get(url)
+        assert f"/actions/{action}" in page.text, username
+        done = client.post(
+            f"{url}/actions/{action}", data={"csrf": _csrf(page.text)}, follow_redirects=True
+        )
+        assert done.status_code == 200 and expected in done.text
+    assert "120000.00" in client.get(url).text
+
+
+def test_errors_show_next_to_the_action_and_others_are_hidden(client: TestClient) -> None:
+    created = client.post(
+        "/api/v1/applications",
+        headers=login(client, "ent"),
+        json={"enterprise_id": "E1", "item": "p15_bid", "year": 2020, "record_id": "c1"},
+    ).json()
+    client.post(
+        f"/api/v1/applications/{created['id']}/actions/submit",
+        headers=login(client, "ent"),
+        json={},
+    )
+    _sign_in(client, "city")
+    url = f"/work/applications/{created['id']}"
+    page = client.get(url)
+    refused = client.post(f"{url}/actions/reject", data={"csrf": _csrf(page.text), "note": " "})
+    assert refused.status_code == 409 and "须写明理由" in refused.text
+    _sign_in(client, "other")
+    hidden = client.get(url)
+    assert hidden.status_code == 404 and "不存在" in hidden.text and "Traceback" not in hidden.text
+    client.cookies.clear()
+    assert client.get("/work").status_code == 401
