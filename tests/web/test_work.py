@@ -3,6 +3,7 @@ recognises; errors show next to the action; another enterprise's application is 
 
 from __future__ import annotations
 
+import json
 import re
 
 from fastapi.testclient import TestClient
@@ -72,3 +73,24 @@ def test_errors_show_next_to_the_action_and_others_are_hidden(client: TestClient
     assert hidden.status_code == 404 and "不存在" in hidden.text and "Traceback" not in hidden.text
     client.cookies.clear()
     assert client.get("/work").status_code == 401
+
+
+def test_dashboard_for_finance_with_chart_and_table(client: TestClient) -> None:
+    ent, city, dept = (login(client, u) for u in ("ent", "city", "dept"))
+    created = client.post(
+        "/api/v1/applications",
+        headers=ent,
+        json={"enterprise_id": "E1", "item": "p15_bid", "year": 2020, "record_id": "c1"},
+    ).json()
+    for headers, action in ((ent, "submit"), (city, "city_approve"), (dept, "recognize")):
+        client.post(f"/api/v1/applications/{created['id']}/actions/{action}", headers=headers, json={})
+    _sign_in(client, "fin")
+    page = client.get("/work/dashboard")
+    assert page.status_code == 200
+    assert "第15条" in page.text and "120000.00" in page.text and "太原市" in page.text
+    data = re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', page.text, re.S)
+    assert "echarts.min.js" in page.text and data is not None
+    chart = json.loads(data.group(1))
+    assert chart["clauses"] == ["第15条"] and chart["committed"] == [120000.0]
+    _sign_in(client, "ent")
+    assert client.get("/work/dashboard").status_code == 403

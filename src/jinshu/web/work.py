@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from jinshu.api.deps import PolicyDep, SessionDep
 from jinshu.errors import JinshuError, problem
-from jinshu.store.models import Application, Award, Budget, Match, User
+from jinshu.store.models import Application, Award, Budget, Enterprise, Match, User
 from jinshu.web.pages import render
 from jinshu.web.security import check_csrf
 from jinshu.workflow.access import can_see
@@ -168,3 +168,40 @@ def application_action(
         request, "work/application.html", status_code=409, me=user, app=app, award=award,
         item=policy.items[app.item], actions=_actions(user, app), error=error,
     )  # fmt: skip
+
+
+@router.get("/work/dashboard", response_class=HTMLResponse)
+def dashboard(request: Request, session: SessionDep, policy: PolicyDep) -> HTMLResponse:
+    """Money committed (recognised) and paid, by clause and by city: charts beside tables."""
+    user = web_user(request, session)
+    if user.role not in ("analyst", "finance", "admin"):
+        raise HTTPException(403, "只有分析、财政和管理人员可以查看资金看板")
+    clause_of = {i.id: i.clause for i in policy.items.values()}
+    by_clause: dict[int, dict[str, Decimal]] = {}
+    by_city: dict[str, dict[str, Decimal]] = {}
+    rows = session.execute(
+        select(Award.item, Award.amount, Award.state, Enterprise.city).join(
+            Enterprise, Enterprise.id == Award.enterprise_id
+        )
+    )
+    for item, amount, state, city in rows:
+        if state == "cancelled":
+            continue
+        for table, key in ((by_clause, clause_of[item]), (by_city, city or "（未填）")):
+            entry = table.setdefault(key, {"committed": Decimal(0), "paid": Decimal(0)})  # type: ignore[arg-type]
+            entry["committed"] += amount
+            if state == "paid":
+                entry["paid"] += amount
+    clauses = sorted(by_clause.items())
+    cities = sorted(by_city.items(), key=lambda kv: -kv[1]["committed"])
+    chart = {
+        "clauses": [f"第{c}条" for c, _ in clauses],
+        "committed": [float(v["committed"]) for _, v in clauses],
+        "paid": [float(v["paid"]) for _, v in clauses],
+        "cities": [c for c, _ in cities],
+        "city_committed": [float(v["committed"]) for _, v in cities],
+        "city_paid": [float(v["paid"]) for _, v in cities],
+    }
+    return render(
+        request, "work/dashboard.html", me=user, clauses=clauses, cities=cities, chart=chart
+    )
