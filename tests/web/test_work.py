@@ -83,12 +83,16 @@ def test_dashboard_for_finance_with_chart_and_table(client: TestClient) -> None:
         json={"enterprise_id": "E1", "item": "p15_bid", "year": 2020, "record_id": "c1"},
     ).json()
     for headers, action in ((ent, "submit"), (city, "city_approve"), (dept, "recognize")):
-        client.post(f"/api/v1/applications/{created['id']}/actions/{action}", headers=headers, json={})
+        client.post(
+            f"/api/v1/applications/{created['id']}/actions/{action}", headers=headers, json={}
+        )
     _sign_in(client, "fin")
     page = client.get("/work/dashboard")
     assert page.status_code == 200
     assert "第15条" in page.text and "120000.00" in page.text and "太原市" in page.text
-    data = re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', page.text, re.S)
+    data = re.search(
+        r'<script id="chart-data" type="application/json">(.*?)</script>', page.text, re.S
+    )
     assert "echarts.min.js" in page.text and data is not None
     chart = json.loads(data.group(1))
     assert chart["clauses"] == ["第15条"] and chart["committed"] == [120000.0]

@@ -96,7 +96,9 @@ class TextGuard:
         async def replay() -> Message:
             nonlocal sent
             if sent:
-                return {"type": "http.disconnect"}
+                # Later reads wait for the real client (streaming responses listen for a
+                # disconnect; answering one at once would cut them short).
+                return await receive()
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
 

@@ -23,6 +23,17 @@ from jinshu.workflow.states import STATES_ZH
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.globals.update(STATUS_ZH=STATUS_ZH, STATES_ZH=STATES_ZH)
+
+
+def item_title(item_id: str) -> str:
+    """An item's Chinese title, for pages that list items by id."""
+    from jinshu.rules.load import default_policy_set
+
+    item = default_policy_set().items.get(item_id)
+    return item.title if item is not None else item_id
+
+
+templates.env.filters["title"] = item_title
 router = APIRouter(include_in_schema=False)
 
 
