@@ -95,7 +95,8 @@ def calculator_run(
         errors.append("JSON 嵌套过深")
     except CaseError as exc:
         errors += [str(e) for e in exc.entries]
-    status = 422 if errors else 200
+    # htmx swaps only successful answers; it gets the errors as a fragment with 200.
+    status = 422 if errors and "hx-request" not in request.headers else 200
     return render(
         request,
         "calculator/_results.html",
