@@ -76,8 +76,10 @@ def user(s: Session, name: str) -> User:
     return s.scalars(select(User).where(User.username == name)).one()
 
 
-def approved_application(factory: sessionmaker[Session], record_id: str) -> int:
-    """An application for contract ``record_id`` taken through review and notice."""
+def approved_application(
+    factory: sessionmaker[Session], record_id: str, item: str = "p15_bid"
+) -> int:
+    """An application for ``item`` and ``record_id`` taken through review and notice."""
     from jinshu.workflow.applications import create_application
 
     policy = default_policy_set()
@@ -87,7 +89,7 @@ def approved_application(factory: sessionmaker[Session], record_id: str) -> int:
             policy,
             user=user(s, "ent"),
             enterprise_id="E1",
-            item="p15_bid",
+            item=item,
             year=2020,
             record_id=record_id,
         )

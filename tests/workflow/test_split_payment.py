@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -13,10 +12,8 @@ from jinshu.errors import LedgerError
 from jinshu.rules.load import default_policy_set
 from jinshu.store.db import transaction
 from jinshu.store.models import Budget, EnterpriseRecord, LedgerEntry
-from jinshu.workflow.applications import act, create_application
 from jinshu.workflow.disbursement import budget_left, pay_award
-from jinshu.workflow.notice import close_notice
-from tests.workflow.helpers import AFTER_NOTICE, seed, user
+from tests.workflow.helpers import approved_application, seed, user
 
 POLICY = default_policy_set()
 FUND = "省、市、县三级财政资金"
@@ -37,28 +34,7 @@ def _approved_data_centre(factory: sessionmaker[Session]) -> int:
                 },
             )
         )
-    with transaction(factory) as s:
-        app = create_application(
-            s,
-            POLICY,
-            user=user(s, "ent"),
-            enterprise_id="E1",
-            item="p01_dc_power",
-            year=2020,
-            record_id="dc1",
-        )
-        act(s, POLICY, user=user(s, "ent"), app_id=app.id, action="submit")
-        act(s, POLICY, user=user(s, "city"), app_id=app.id, action="city_approve")
-        act(
-            s,
-            POLICY,
-            user=user(s, "dept"),
-            app_id=app.id,
-            action="recognize",
-            today=dt.date(2021, 3, 1),
-        )
-        close_notice(s, user=user(s, "dept"), app_id=app.id, today=AFTER_NOTICE)
-        return app.id
+    return approved_application(factory, "dc1", item="p01_dc_power")
 
 
 def test_split_charges_each_level(factory: sessionmaker[Session]) -> None:
