@@ -98,3 +98,39 @@ def test_dashboard_for_finance_with_chart_and_table(client: TestClient) -> None:
     assert chart["clauses"] == ["第15条"] and chart["committed"] == [120000.0]
     _sign_in(client, "ent")
     assert client.get("/work/dashboard").status_code == 403
+
+
+def test_guided_application_shows_the_amount_before_saving(client: TestClient) -> None:
+    _sign_in(client, "ent")
+    form = client.get("/work/apply")
+    assert form.status_code == 200 and "c1 · contract" in form.text
+    token = _csrf(form.text)
+    preview = client.post(
+        "/work/apply/preview",
+        data={"item": "p15_bid", "record_id": "c1", "year": "2020", "csrf": token},
+        headers={"HX-Request": "true"},
+    )
+    assert "符合" in preview.text and "120000.00" in preview.text and "第15条" in preview.text
+    wrong = client.post(
+        "/work/apply", data={"item": "p15_bid", "record_id": "", "year": "2020", "csrf": token}
+    )
+    assert wrong.status_code == 409 and "contract" in wrong.text
+    saved = client.post(
+        "/work/apply",
+        data={"item": "p15_bid", "record_id": "c1", "year": "2020", "csrf": token},
+        follow_redirects=True,
+    )
+    assert saved.status_code == 200 and "草稿" in saved.text and "提交申请" in saved.text
+
+
+def test_apply_from_a_match_on_the_desk(client: TestClient) -> None:
+    from tests.api.test_analysis_api import _analyst
+
+    client.post("/api/v1/matches/runs?year=2020", headers=_analyst(client))
+    desk = _sign_in(client, "ent")
+    match = re.search(r'action="/work/matches/(\d+)/apply"', desk)
+    assert match, "the desk lists the enterprise's matches with an apply button"
+    done = client.post(
+        f"/work/matches/{match.group(1)}/apply", data={"csrf": _csrf(desk)}, follow_redirects=True
+    )
+    assert done.status_code == 200 and "草稿" in done.text

@@ -205,3 +205,123 @@ def dashboard(request: Request, session: SessionDep, policy: PolicyDep) -> HTMLR
     return render(
         request, "work/dashboard.html", me=user, clauses=clauses, cities=cities, chart=chart
     )
+
+
+def _enterprise_of(session: SessionDep, user: User) -> Enterprise:
+    if user.role != "enterprise" or user.enterprise_id is None:
+        raise HTTPException(403, "只有企业用户可以申请")
+    enterprise = session.get(Enterprise, user.enterprise_id)
+    if enterprise is None:
+        raise HTTPException(404, "企业不存在")
+    return enterprise
+
+
+@router.get("/work/apply", response_class=HTMLResponse)
+def apply_form(request: Request, session: SessionDep, policy: PolicyDep) -> HTMLResponse:
+    """The guided application form: item, record from the registry, year; the amount first."""
+    user = web_user(request, session)
+    enterprise = _enterprise_of(session, user)
+    items = [i for i in policy.items.values() if i.grain != "info"]
+    return render(
+        request, "work/apply.html", me=user, enterprise=enterprise, items=items, error=None
+    )
+
+
+def _preview(
+    session: SessionDep,
+    policy: PolicyDep,
+    enterprise: Enterprise,
+    item: str,
+    record_id: str,
+    year: int,
+) -> tuple[Any, list[str]]:
+    from jinshu.calculator import calculate
+    from jinshu.rules.explain import explain_result
+    from jinshu.workflow.cases import ledger_history, registry_case
+
+    case = registry_case(enterprise, year, [record_id] if record_id else [])
+    case["history"] = ledger_history(session, enterprise.id)
+    outcome = calculate(case, policy)
+    for r in outcome.results:
+        if r.item == item and r.record == (record_id or None):
+            return r, explain_result(policy, r)
+    return None, [outcome.note or "该事项对所选记录或年度不适用"]
+
+
+@router.post("/work/apply/preview", response_class=HTMLResponse)
+def apply_preview(
+    request: Request,
+    session: SessionDep,
+    policy: PolicyDep,
+    item: Annotated[str, Form(max_length=64)],
+    record_id: Annotated[str, Form(max_length=64)] = "",
+    year: Annotated[int, Form(ge=2019, le=2100)] = 2020,
+    csrf: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """What the calculator finds for the chosen item, before anything is saved."""
+    check_csrf(request, csrf)
+    user = web_user(request, session)
+    enterprise = _enterprise_of(session, user)
+    if item not in policy.items:
+        return render(request, "work/_preview.html", result=None, lines=["请选择政策事项"])
+    try:
+        result, lines = _preview(session, policy, enterprise, item, record_id, year)
+    except JinshuError as exc:
+        result, lines = None, [str(e) for e in exc.entries]
+    return render(request, "work/_preview.html", result=result, lines=lines)
+
+
+@router.post("/work/apply", response_class=HTMLResponse, response_model=None)
+def apply_submit(
+    request: Request,
+    session: SessionDep,
+    policy: PolicyDep,
+    item: Annotated[str, Form(max_length=64)],
+    record_id: Annotated[str, Form(max_length=64)] = "",
+    year: Annotated[int, Form(ge=2019, le=2100)] = 2020,
+    csrf: Annotated[str, Form()] = "",
+) -> HTMLResponse | RedirectResponse:
+    """Save the draft application (the enterprise then submits it from its page)."""
+    from jinshu.workflow.applications import create_application
+
+    check_csrf(request, csrf)
+    user = web_user(request, session)
+    enterprise = _enterprise_of(session, user)
+    try:
+        with session.begin_nested():
+            app = create_application(
+                session, policy, user=user, enterprise_id=enterprise.id, item=item, year=year,
+                record_id=record_id or None,
+            )  # fmt: skip
+    except JinshuError as exc:
+        items = [i for i in policy.items.values() if i.grain != "info"]
+        error = {"field": exc.entries[0].location, "message": exc.entries[0].message_zh}
+        return render(
+            request, "work/apply.html", status_code=409, me=user, enterprise=enterprise,
+            items=items, error=error,
+        )  # fmt: skip
+    return RedirectResponse(f"/work/applications/{app.id}", status_code=303)
+
+
+@router.post("/work/matches/{match_id}/apply", response_model=None)
+def apply_from_match(
+    request: Request,
+    session: SessionDep,
+    policy: PolicyDep,
+    match_id: int,
+    csrf: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Start an application from a match, its facts filled in from the registry."""
+    from jinshu.workflow.applications import create_application
+
+    check_csrf(request, csrf)
+    user = web_user(request, session)
+    match = session.get(Match, match_id)
+    if match is None or user.role != "enterprise" or match.enterprise_id != user.enterprise_id:
+        raise HTTPException(404, "匹配不存在")
+    app = create_application(
+        session, policy, user=user, enterprise_id=match.enterprise_id, item=match.item,
+        year=match.year, record_id=match.record_id,
+    )  # fmt: skip
+    match.application_id = app.id
+    return RedirectResponse(f"/work/applications/{app.id}", status_code=303)
