@@ -134,3 +134,54 @@ def test_apply_from_a_match_on_the_desk(client: TestClient) -> None:
         f"/work/matches/{match.group(1)}/apply", data={"csrf": _csrf(desk)}, follow_redirects=True
     )
     assert done.status_code == 200 and "草稿" in done.text
+
+
+def test_attachment_correction_ledger_export_and_import(client: TestClient) -> None:
+    import io
+
+    import openpyxl
+
+    ent = login(client, "ent")
+    created = client.post(
+        "/api/v1/applications",
+        headers=ent,
+        json={"enterprise_id": "E1", "item": "p15_bid", "year": 2020, "record_id": "c1"},
+    ).json()
+    url = f"/work/applications/{created['id']}"
+    _sign_in(client, "ent")
+    page = client.get(url)
+    upload = client.post(
+        f"{url}/attachments",
+        data={"csrf": _csrf(page.text)},
+        files={"file": ("发票.pdf", b"%PDF invoice", "application/pdf")},
+        follow_redirects=True,
+    )
+    assert "发票.pdf" in upload.text and "SHA-256" in upload.text
+    client.post(f"/api/v1/applications/{created['id']}/actions/submit", headers=ent, json={})
+    _sign_in(client, "city")
+    page = client.get(url)
+    case = created["case"]
+    case["records"][0]["completed_amount"] = "2000000"
+    no_reason = client.post(
+        f"{url}/facts", data={"csrf": _csrf(page.text), "case_text": json.dumps(case), "reason": ""}
+    )
+    assert no_reason.status_code == 422 and "理由" in no_reason.text
+    fixed = client.post(
+        f"{url}/facts",
+        data={"csrf": _csrf(page.text), "case_text": json.dumps(case), "reason": "以发票为准"},
+        follow_redirects=True,
+    )
+    assert "60000.00" in fixed.text and "事实版本：2" in fixed.text
+    _sign_in(client, "fin")
+    assert client.get("/work/ledger").status_code == 200
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get("/work/ledger.xlsx").content))
+    assert workbook.active is not None and workbook.active["A1"].value == "编号"
+    _sign_in(client, "boss")
+    page = client.get("/work/admin/import")
+    bad_csv = "id,name,city\nE7,测试,北京市\n".encode()
+    report = client.post(
+        "/work/admin/import",
+        data={"csrf": _csrf(page.text), "table": "enterprises"},
+        files={"file": ("e.csv", bad_csv, "text/csv")},
+    )
+    assert report.status_code == 422 and "北京市" in report.text and "<td>2</td>" in report.text

@@ -39,6 +39,19 @@ router = APIRouter(include_in_schema=False)
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     context.update(csrf=csrf_token(request), user=request.session.get("user"))
+    app = context.get("app")
+    if app is not None and hasattr(app, "id") and "app_attachments" not in context:
+        from sqlalchemy import inspect, select
+
+        from jinshu.store.models import Attachment
+
+        session = inspect(app).session
+        rows = (
+            session.scalars(select(Attachment).where(Attachment.application_id == app.id))
+            if session
+            else []
+        )
+        context["app_attachments"] = list(rows)
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 

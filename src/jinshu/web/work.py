@@ -10,8 +10,8 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from jinshu.api.deps import PolicyDep, SessionDep
@@ -325,3 +325,199 @@ def apply_from_match(
     )  # fmt: skip
     match.application_id = app.id
     return RedirectResponse(f"/work/applications/{app.id}", status_code=303)
+
+
+@router.post("/work/applications/{app_id}/attachments", response_model=None)
+async def upload_attachment_page(
+    request: Request,
+    session: SessionDep,
+    app_id: int,
+    file: Annotated[UploadFile, File()],
+    csrf: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Attach a file to an application (stored with its SHA-256)."""
+    import hashlib
+
+    from jinshu.store.models import Attachment
+    from jinshu.workflow import audit
+
+    check_csrf(request, csrf)
+    user = web_user(request, session)
+    app = get_application(session, user=user, app_id=app_id)
+    data = await file.read(10 * 1024 * 1024 + 1)
+    if len(data) > 10 * 1024 * 1024:
+        raise HTTPException(413, "附件不能超过 10 MB")
+    if not data:
+        raise HTTPException(422, "请选择要上传的文件")
+    attachment = Attachment(
+        application_id=app.id,
+        filename=(file.filename or "attachment")[:200],
+        content_type=(file.content_type or "application/octet-stream")[:100],
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        content=data,
+        uploaded_by=user.username,
+    )
+    session.add(attachment)
+    session.flush()
+    audit.record(
+        session, actor=user.username, action="attach", object_type="application",
+        object_id=str(app.id), after={"attachment": attachment.id, "sha256": attachment.sha256},
+    )  # fmt: skip
+    return RedirectResponse(f"/work/applications/{app_id}", status_code=303)
+
+
+@router.post("/work/applications/{app_id}/facts", response_class=HTMLResponse, response_model=None)
+def correct_facts_page(
+    request: Request,
+    session: SessionDep,
+    policy: PolicyDep,
+    app_id: int,
+    case_text: Annotated[str, Form(max_length=200_000)],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> HTMLResponse | RedirectResponse:
+    """New facts: the enterprise while drafting or answering, a reviewer correcting (with reason)."""
+    import json
+
+    from jinshu.workflow.applications import update_facts
+
+    check_csrf(request, csrf)
+    user = web_user(request, session)
+    error: dict[str, Any] | None = None
+    try:
+        case = json.loads(case_text)
+        if not isinstance(case, dict):
+            raise ValueError("not an object")
+        with session.begin_nested():
+            update_facts(session, policy, user=user, app_id=app_id, case=case, reason=reason)
+    except (ValueError, RecursionError):
+        error = {"field": "case_text", "message": "事实须为有效的 JSON 对象"}
+    except JinshuError as exc:
+        error = {"field": exc.entries[0].location, "message": str(exc.entries[0])}
+    if error is None:
+        return RedirectResponse(f"/work/applications/{app_id}", status_code=303)
+    session.expire_all()
+    app = get_application(session, user=user, app_id=app_id)
+    award = session.scalars(select(Award).where(Award.application_id == app.id)).first()
+    return render(
+        request, "work/application.html", status_code=422, me=user, app=app, award=award,
+        item=policy.items[app.item], actions=_actions(user, app), error=error,
+    )  # fmt: skip
+
+
+@router.get("/work/ledger", response_class=HTMLResponse)
+def ledger_page(request: Request, session: SessionDep) -> HTMLResponse:
+    """Every payment, in order (finance, analysts, admins)."""
+    from jinshu.store.models import LedgerEntry
+
+    user = web_user(request, session)
+    if user.role not in ("finance", "analyst", "admin"):
+        raise HTTPException(403, "只有财政、分析和管理人员可以查看台账")
+    entries = list(session.scalars(select(LedgerEntry).order_by(LedgerEntry.id)))
+    return render(request, "work/ledger.html", me=user, entries=entries)
+
+
+@router.get("/work/ledger.xlsx")
+def ledger_export(request: Request, session: SessionDep) -> Response:
+    """The ledger as an XLSX workbook (money as exact numbers with two decimals)."""
+    import io
+
+    import openpyxl  # type: ignore[import-untyped]
+
+    from jinshu.store.models import LedgerEntry
+
+    user = web_user(request, session)
+    if user.role not in ("finance", "analyst", "admin"):
+        raise HTTPException(403, "只有财政、分析和管理人员可以导出台账")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "台账"
+    sheet.append(
+        [
+            "编号",
+            "部分",
+            "奖励",
+            "企业",
+            "事项",
+            "年度",
+            "对象",
+            "金额（元）",
+            "预算科目",
+            "拨付人",
+            "时间",
+        ]
+    )
+    for e in session.scalars(select(LedgerEntry).order_by(LedgerEntry.id)):
+        sheet.append(
+            [
+                e.id,
+                e.part,
+                e.award_id,
+                e.enterprise_id,
+                e.item,
+                e.year,
+                e.key,
+                e.amount,
+                e.budget_id,
+                e.paid_by,
+                e.at.isoformat(),
+            ]
+        )
+        sheet.cell(row=sheet.max_row, column=8).number_format = "#,##0.00"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return Response(
+        buffer.getvalue(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="ledger.xlsx"'},
+    )
+
+
+@router.get("/work/admin/import", response_class=HTMLResponse)
+def import_page(request: Request, session: SessionDep) -> HTMLResponse:
+    user = web_user(request, session)
+    if user.role != "admin":
+        raise HTTPException(403, "只有管理员可以导入企业名录")
+    return render(request, "work/import.html", me=user, report=None)
+
+
+@router.post("/work/admin/import", response_class=HTMLResponse)
+async def import_run(
+    request: Request,
+    session: SessionDep,
+    file: Annotated[UploadFile, File()],
+    table: Annotated[str, Form(max_length=32)] = "",
+    dry_run: Annotated[str, Form(max_length=8)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Import the registry from XLSX or CSV; the validation report row by row."""
+    from jinshu.workflow.registry_import import import_registry, read_csv, read_xlsx
+
+    check_csrf(request, csrf)
+    user = web_user(request, session)
+    if user.role != "admin":
+        raise HTTPException(403, "只有管理员可以导入企业名录")
+    data = await file.read(50 * 1024 * 1024 + 1)
+    name = (file.filename or "").lower()
+    try:
+        if name.endswith(".xlsx"):
+            tables = read_xlsx(data)
+        elif name.endswith(".csv"):
+            tables = {table: read_csv(data, table=table or None)}
+        else:
+            raise JinshuError(problem("file", "只接受 .xlsx 或 .csv 文件", "only .xlsx or .csv"))
+        with session.begin_nested():
+            report = import_registry(session, tables, dry_run=bool(dry_run), actor=user.username)
+    except JinshuError as exc:
+        return render(
+            request,
+            "work/import.html",
+            status_code=422,
+            me=user,
+            report=None,
+            error=str(exc.entries[0]),
+        )
+    status = 422 if report.errors else 200
+    return render(request, "work/import.html", status_code=status, me=user, report=report)
