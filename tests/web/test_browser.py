@@ -30,6 +30,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+_URLS: dict[str, str] = {}
+
+
+def server_db_url(base: str) -> str:
+    return _URLS[base]
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'web.db'}"
@@ -48,7 +55,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if running.started:
             break
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    base = f"http://127.0.0.1:{port}"
+    _URLS[base] = url
+    yield base
     running.should_exit = True
     thread.join(timeout=10)
 
@@ -112,3 +121,75 @@ def test_enterprise_submits_and_others_cannot_see(server: str, browser: Browser)
     assert response is not None and response.status == 404
     assert "不存在" in page.inner_text("main")
     other.close()
+
+
+def test_full_journey_across_roles(server: str, browser: Browser) -> None:
+    """Enterprise applies → city and department approve → public notice → finance pays →
+    the dashboard shows the money paid."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from jinshu.store.models import Award, Budget
+
+    def as_user(username: str) -> Page:
+        page = browser.new_context().new_page()
+        _sign_in(page, server, username)
+        return page
+
+    ent = as_user("ent")
+    ent.goto(f"{server}/work/apply")
+    ent.select_option("select[name=item]", "p15_bid")
+    ent.select_option("select[name=record_id]", "c1")
+    ent.wait_for_selector("#preview .totals")
+    assert "120000.00" in ent.inner_text("#preview")
+    ent.click("button:has-text('保存为草稿')")
+    ent.wait_for_selector("text=草稿")
+    app_url = ent.url
+    ent.click("button:has-text('提交申请')")
+    ent.wait_for_selector("text=已提交，待市级审核")
+
+    city = as_user("city")
+    city.goto(app_url)
+    city.click("button:has-text('不予通过')")  # a reason is required: the browser keeps the form
+    assert "已提交" in city.inner_text("main")
+    city.click("button:has-text('市级审核通过')")
+    city.wait_for_selector("text=市级审核通过，待省级部门审核")
+
+    dept = as_user("dept")
+    dept.goto(app_url)
+    dept.click("button:has-text('省级认定并公示')")
+    dept.wait_for_selector("text=已认定，公示中")
+
+    public = browser.new_page()
+    public.goto(f"{server}/notices")
+    assert "太原数智科技有限公司" in public.inner_text("main") and "120000.00" in public.inner_text(
+        "main"
+    )
+
+    # The notice period ends (five working days later): move it into the past, then close it.
+    url = server_db_url(server)
+    with transaction(session_factory(url)) as s:
+        award = s.scalars(__import__("sqlalchemy").select(Award)).one()
+        award.notice_end = dt.date.today() - dt.timedelta(days=1)
+        s.add(
+            Budget(
+                fund=award.fund,
+                year=dt.date.today().year,
+                level="province",
+                region="",
+                amount=Decimal(500000),
+            )
+        )
+    dept.goto(app_url)
+    dept.click("button:has-text('公示期满无异议')")
+    dept.wait_for_selector("text=公示期满，待拨付")
+
+    fin = as_user("fin")
+    fin.goto(app_url)
+    fin.click("button:has-text('拨付')")
+    fin.wait_for_selector("text=已拨付")
+    fin.goto(f"{server}/work/dashboard")
+    assert "120000.00" in fin.inner_text("main")
+    fin.wait_for_selector("#by-clause canvas")  # the chart drew
+    ent.goto(app_url)
+    assert "已拨付" in ent.inner_text("main")
