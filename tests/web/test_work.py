@@ -185,3 +185,64 @@ def test_attachment_correction_ledger_export_and_import(client: TestClient) -> N
         files={"file": ("e.csv", bad_csv, "text/csv")},
     )
     assert report.status_code == 422 and "北京市" in report.text and "<td>2</td>" in report.text
+
+
+def test_admin_creates_users_and_budgets(client: TestClient) -> None:
+    desk = _sign_in(client, "boss")
+    page = client.get("/work/admin")
+    assert page.status_code == 200 and "用户与角色" in page.text and "ent" in page.text
+    token = _csrf(page.text)
+    bad = client.post(
+        "/work/admin/users",
+        data={
+            "csrf": token,
+            "username": "sci",
+            "role": "department_reviewer",
+            "scope": "科技部",
+            "password": "long-enough-1",
+        },
+        follow_redirects=True,
+    )
+    assert "主管部门" in bad.text
+    good = client.post(
+        "/work/admin/users",
+        data={
+            "csrf": token,
+            "username": "sci",
+            "role": "department_reviewer",
+            "scope": "省科技厅",
+            "password": "long-enough-1",
+        },
+        follow_redirects=True,
+    )
+    assert "省科技厅" in good.text
+    fund = "促进大数据发展应用专项资金"
+    made = client.post(
+        "/work/admin/budgets",
+        data={
+            "csrf": token,
+            "fund": fund,
+            "year": "2030",
+            "level": "province",
+            "amount": "1234.56",
+        },
+        follow_redirects=True,
+    )
+    assert "1234.56" in made.text
+    again = client.post(
+        "/work/admin/budgets",
+        data={"csrf": token, "fund": fund, "year": "2030", "level": "province", "amount": "1"},
+        follow_redirects=True,
+    )
+    assert "已存在" in again.text
+    assert desk
+    client.cookies.clear()
+    login_page = client.get("/login")
+    signed = client.post(
+        "/login",
+        data={"username": "sci", "password": "long-enough-1", "csrf": _csrf(login_page.text)},
+        follow_redirects=True,
+    )
+    assert "sci（department_reviewer）" in signed.text
+    _sign_in(client, "ent")
+    assert client.get("/work/admin").status_code == 403

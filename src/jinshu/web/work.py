@@ -521,3 +521,133 @@ async def import_run(
         )
     status = 422 if report.errors else 200
     return render(request, "work/import.html", status_code=status, me=user, report=report)
+
+
+@router.get("/work/admin", response_class=HTMLResponse)
+def admin_page(request: Request, session: SessionDep, policy: PolicyDep) -> HTMLResponse:
+    """Users and their roles, budget lines (admin; finance sees the budgets too)."""
+    from jinshu.workflow.states import ROLES
+
+    user = web_user(request, session)
+    if user.role not in ("admin", "finance"):
+        raise HTTPException(403, "只有管理员和财政人员可以进入管理页面")
+    users = (
+        list(session.scalars(select(User).order_by(User.username))) if user.role == "admin" else []
+    )
+    budgets = [
+        (b, budget_left(session, b))
+        for b in session.scalars(
+            select(Budget).order_by(Budget.year.desc(), Budget.fund, Budget.level, Budget.region)
+        )
+    ]
+    departments = sorted({i.spec.department for i in policy.items.values()})
+    funds = sorted({i.spec.fund for i in policy.items.values()})
+    return render(
+        request, "work/admin.html", me=user, users=users, budgets=budgets, roles=ROLES,
+        departments=departments, funds=funds, error=None,
+    )  # fmt: skip
+
+
+@router.post("/work/admin/users", response_class=HTMLResponse, response_model=None)
+def admin_create_user(
+    request: Request,
+    session: SessionDep,
+    policy: PolicyDep,
+    username: Annotated[str, Form(min_length=1, max_length=64)],
+    role: Annotated[str, Form(max_length=32)],
+    password: Annotated[str, Form(max_length=200)],
+    scope: Annotated[str, Form(max_length=64)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> HTMLResponse | RedirectResponse:
+    """Create a user; the scope is the enterprise id, the city or the department of the role."""
+    from jinshu.api.security import hash_password
+    from jinshu.facts.divisions import cities
+    from jinshu.workflow import audit
+    from jinshu.workflow.states import ROLES
+
+    check_csrf(request, csrf)
+    user = web_user(request, session)
+    if user.role != "admin":
+        raise HTTPException(403, "只有管理员可以管理用户")
+    departments = {i.spec.department for i in policy.items.values()}
+    problems = []
+    if role not in ROLES:
+        problems.append("未知角色")
+    if len(password) < 8:
+        problems.append("密码至少 8 位")
+    if session.scalars(select(User).where(User.username == username)).first() is not None:
+        problems.append("用户名已存在")
+    scoped: dict[str, str | None] = {"enterprise_id": None, "city": None, "department": None}
+    if role == "enterprise":
+        if session.get(Enterprise, scope) is None:
+            problems.append("企业用户须指明名录中的企业编号")
+        scoped["enterprise_id"] = scope
+    elif role == "city_reviewer":
+        if scope not in cities():
+            problems.append("市级审核人员须指明山西的设区市")
+        scoped["city"] = scope
+    elif role == "department_reviewer":
+        if scope not in departments:
+            problems.append("部门审核人员须指明政策文件中的主管部门")
+        scoped["department"] = scope
+    if problems:
+        request.session["flash"] = "；".join(problems)
+        return RedirectResponse("/work/admin?error=1", status_code=303)
+    session.add(User(username=username, role=role, password_hash=hash_password(password), **scoped))
+    session.flush()
+    audit.record(
+        session,
+        actor=user.username,
+        action="create_user",
+        object_type="user",
+        object_id=username,
+        after={"role": role, **scoped},
+    )
+    return RedirectResponse("/work/admin", status_code=303)
+
+
+@router.post("/work/admin/budgets", response_model=None)
+def admin_create_budget(
+    request: Request,
+    session: SessionDep,
+    fund: Annotated[str, Form(min_length=1, max_length=100)],
+    year: Annotated[int, Form(ge=2019, le=2100)],
+    level: Annotated[str, Form(pattern="^(province|city|county)$")],
+    amount: Annotated[str, Form(max_length=24)],
+    region: Annotated[str, Form(max_length=32)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Open a budget line (finance or admin)."""
+    from jinshu.workflow import audit
+
+    check_csrf(request, csrf)
+    user = web_user(request, session)
+    if user.role not in ("admin", "finance"):
+        raise HTTPException(403, "只有财政人员可以设置预算")
+    try:
+        value = Decimal(amount)
+        if value < 0 or value.as_tuple().exponent < -2:  # type: ignore[operator]
+            raise InvalidOperation
+    except InvalidOperation:
+        request.session["flash"] = "预算金额须为非负数，精确到分"
+        return RedirectResponse("/work/admin?error=1", status_code=303)
+    exists = session.scalars(
+        select(Budget).where(
+            Budget.fund == fund, Budget.year == year, Budget.level == level, Budget.region == region
+        )
+    ).first()
+    if exists is not None:
+        request.session["flash"] = "该预算科目已存在"
+        return RedirectResponse("/work/admin?error=1", status_code=303)
+    budget = Budget(fund=fund, year=year, level=level, region=region, amount=value)
+    session.add(budget)
+    session.flush()
+    audit.record(
+        session,
+        actor=user.username,
+        action="create_budget",
+        object_type="budget",
+        object_id=str(budget.id),
+        after={"fund": fund, "year": year, "level": level, "region": region, "amount": str(value)},
+    )
+    return RedirectResponse("/work/admin", status_code=303)
