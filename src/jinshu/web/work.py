@@ -89,24 +89,30 @@ def work_home(request: Request, session: SessionDep) -> HTMLResponse:
     )
 
 
+def _application_page(
+    request: Request,
+    session: SessionDep,
+    policy: PolicyDep,
+    user: User,
+    app_id: int,
+    error: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    """The application page, with an error beside the actions when one was refused."""
+    session.expire_all()
+    app = get_application(session, user=user, app_id=app_id)
+    award = session.scalars(select(Award).where(Award.application_id == app.id)).first()
+    return render(
+        request, "work/application.html", status_code=status, me=user, app=app, award=award,
+        item=policy.items[app.item], actions=_actions(user, app), error=error,
+    )  # fmt: skip
+
+
 @router.get("/work/applications/{app_id}", response_class=HTMLResponse)
 def application_page(
     request: Request, session: SessionDep, policy: PolicyDep, app_id: int
 ) -> HTMLResponse:
-    user = web_user(request, session)
-    app = get_application(session, user=user, app_id=app_id)
-    award = session.scalars(select(Award).where(Award.application_id == app.id)).first()
-    item = policy.items[app.item]
-    return render(
-        request,
-        "work/application.html",
-        me=user,
-        app=app,
-        award=award,
-        item=item,
-        actions=_actions(user, app),
-        error=None,
-    )
+    return _application_page(request, session, policy, web_user(request, session), app_id)
 
 
 @router.post(
@@ -161,13 +167,7 @@ def application_action(
         error = {"field": entry.location, "message": entry.message_zh}
     if error is None:
         return RedirectResponse(f"/work/applications/{app_id}", status_code=303)
-    session.expire_all()
-    app = get_application(session, user=user, app_id=app_id)
-    award = session.scalars(select(Award).where(Award.application_id == app.id)).first()
-    return render(
-        request, "work/application.html", status_code=409, me=user, app=app, award=award,
-        item=policy.items[app.item], actions=_actions(user, app), error=error,
-    )  # fmt: skip
+    return _application_page(request, session, policy, user, app_id, error, 409)
 
 
 @router.get("/work/dashboard", response_class=HTMLResponse)
@@ -336,33 +336,14 @@ async def upload_attachment_page(
     csrf: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     """Attach a file to an application (stored with its SHA-256)."""
-    import hashlib
-
-    from jinshu.store.models import Attachment
-    from jinshu.workflow import audit
+    from jinshu.workflow.attachments import MAX_ATTACHMENT, add_attachment
 
     check_csrf(request, csrf)
     user = web_user(request, session)
-    app = get_application(session, user=user, app_id=app_id)
-    data = await file.read(10 * 1024 * 1024 + 1)
-    if len(data) > 10 * 1024 * 1024:
-        raise HTTPException(413, "附件不能超过 10 MB")
-    if not data:
-        raise HTTPException(422, "请选择要上传的文件")
-    attachment = Attachment(
-        application_id=app.id,
-        filename=(file.filename or "attachment")[:200],
-        content_type=(file.content_type or "application/octet-stream")[:100],
-        sha256=hashlib.sha256(data).hexdigest(),
-        size=len(data),
-        content=data,
-        uploaded_by=user.username,
-    )
-    session.add(attachment)
-    session.flush()
-    audit.record(
-        session, actor=user.username, action="attach", object_type="application",
-        object_id=str(app.id), after={"attachment": attachment.id, "sha256": attachment.sha256},
+    data = await file.read(MAX_ATTACHMENT + 1)
+    add_attachment(
+        session, user=user, app_id=app_id, filename=file.filename or "",
+        content_type=file.content_type or "", data=data,
     )  # fmt: skip
     return RedirectResponse(f"/work/applications/{app_id}", status_code=303)
 
@@ -397,13 +378,7 @@ def correct_facts_page(
         error = {"field": exc.entries[0].location, "message": str(exc.entries[0])}
     if error is None:
         return RedirectResponse(f"/work/applications/{app_id}", status_code=303)
-    session.expire_all()
-    app = get_application(session, user=user, app_id=app_id)
-    award = session.scalars(select(Award).where(Award.application_id == app.id)).first()
-    return render(
-        request, "work/application.html", status_code=422, me=user, app=app, award=award,
-        item=policy.items[app.item], actions=_actions(user, app), error=error,
-    )  # fmt: skip
+    return _application_page(request, session, policy, user, app_id, error, 422)
 
 
 @router.get("/work/ledger", response_class=HTMLResponse)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated
 
 from fastapi import APIRouter, File, HTTPException, Query, UploadFile
@@ -18,14 +17,13 @@ from jinshu.api.schemas import (
     FactsUpdate,
 )
 from jinshu.store.models import Application, Attachment
-from jinshu.workflow import audit
 from jinshu.workflow.access import can_see
 from jinshu.workflow.applications import act, create_application, get_application, update_facts
+from jinshu.workflow.attachments import MAX_ATTACHMENT, add_attachment
 from jinshu.workflow.notice import close_notice
 from jinshu.workflow.states import TRANSITIONS
 
 router = APIRouter(prefix="/applications", tags=["applications"])
-MAX_ATTACHMENT = 10 * 1024 * 1024
 
 
 @router.get("")
@@ -133,28 +131,14 @@ async def upload_attachment(
     file: Annotated[UploadFile, File()],
 ) -> AttachmentPublic:
     """Attach a file; it is stored with its SHA-256."""
-    app = get_application(session, user=user, app_id=app_id)
     data = await file.read(MAX_ATTACHMENT + 1)
-    if len(data) > MAX_ATTACHMENT:
-        raise HTTPException(413, "附件不能超过 10 MB")
-    attachment = Attachment(
-        application_id=app.id,
-        filename=(file.filename or "attachment")[:200],
-        content_type=(file.content_type or "application/octet-stream")[:100],
-        sha256=hashlib.sha256(data).hexdigest(),
-        size=len(data),
-        content=data,
-        uploaded_by=user.username,
-    )
-    session.add(attachment)
-    session.flush()
-    audit.record(
+    attachment = add_attachment(
         session,
-        actor=user.username,
-        action="attach",
-        object_type="application",
-        object_id=str(app.id),
-        after={"attachment": attachment.id, "sha256": attachment.sha256},
+        user=user,
+        app_id=app_id,
+        filename=file.filename or "",
+        content_type=file.content_type or "",
+        data=data,
     )
     return AttachmentPublic.model_validate(attachment)
 
