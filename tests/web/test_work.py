@@ -246,3 +246,22 @@ def test_admin_creates_users_and_budgets(client: TestClient) -> None:
     assert "sci（department_reviewer）" in signed.text
     _sign_in(client, "ent")
     assert client.get("/work/admin").status_code == 403
+
+
+def test_dashboard_drills_down_to_awards(client: TestClient) -> None:
+    ent, city, dept = (login(client, u) for u in ("ent", "city", "dept"))
+    created = client.post(
+        "/api/v1/applications",
+        headers=ent,
+        json={"enterprise_id": "E1", "item": "p15_bid", "year": 2020, "record_id": "c1"},
+    ).json()
+    for headers, action in ((ent, "submit"), (city, "city_approve"), (dept, "recognize")):
+        client.post(
+            f"/api/v1/applications/{created['id']}/actions/{action}", headers=headers, json={}
+        )
+    _sign_in(client, "fin")
+    assert "/work/awards?clause=15" in client.get("/work/dashboard").text
+    by_clause = client.get("/work/awards?clause=15")
+    assert "太原数智科技有限公司" in by_clause.text and "120000.00" in by_clause.text
+    assert "没有奖励" in client.get("/work/awards?clause=1").text
+    assert "太原数智科技有限公司" in client.get("/work/awards?city=太原市").text

@@ -196,6 +196,7 @@ def dashboard(request: Request, session: SessionDep, policy: PolicyDep) -> HTMLR
     cities = sorted(by_city.items(), key=lambda kv: -kv[1]["committed"])
     chart = {
         "clauses": [f"第{c}条" for c, _ in clauses],
+        "clause_numbers": [c for c, _ in clauses],
         "committed": [float(v["committed"]) for _, v in clauses],
         "paid": [float(v["paid"]) for _, v in clauses],
         "cities": [c for c, _ in cities],
@@ -626,3 +627,28 @@ def admin_create_budget(
         after={"fund": fund, "year": year, "level": level, "region": region, "amount": str(value)},
     )
     return RedirectResponse("/work/admin", status_code=303)
+
+
+@router.get("/work/awards", response_class=HTMLResponse)
+def awards_page(
+    request: Request,
+    session: SessionDep,
+    policy: PolicyDep,
+    clause: int | None = None,
+    city: str | None = None,
+) -> HTMLResponse:
+    """The awards behind a bar of the dashboard (drill-down by clause or city)."""
+    user = web_user(request, session)
+    if user.role not in ("analyst", "finance", "admin"):
+        raise HTTPException(403, "只有分析、财政和管理人员可以查看奖励明细")
+    query = select(Award, Enterprise.name, Enterprise.city).join(
+        Enterprise, Enterprise.id == Award.enterprise_id
+    )
+    if clause is not None:
+        query = query.where(
+            Award.item.in_([i.id for i in policy.items.values() if i.clause == clause])
+        )
+    if city is not None:
+        query = query.where(Enterprise.city == city)
+    rows = session.execute(query.order_by(Award.id)).all()
+    return render(request, "work/awards.html", me=user, rows=rows, clause=clause, city=city)
