@@ -302,12 +302,28 @@ def materialize(
         for r in results:
             rows.append(
                 (eid, r.item, r.index, r.record, None, None, None, r.status, r.amount, r.min, r.max,
-                 list(r.missing), list(r.reasons), [])
+                 list(r.missing), list(r.reasons))
             )  # fmt: skip
     if rows:
-        con.executemany(
-            f"INSERT INTO {RESULTS_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        # One Arrow batch, not row-by-row inserts (DuckDB's executemany is per row).
+        import pyarrow as pa
+
+        names = ["eid", "item", "idx", "record_id", "project_key", "place_city", "place_county",
+                 "st", "amt", "mn", "mx", "miss", "why"]  # fmt: skip
+        columns = {n: [r[i] for r in rows] for i, n in enumerate(names)}
+        money = pa.decimal128(38, 2)
+        extra = pa.table(
+            {
+                **{n: pa.array(columns[n], type=pa.string()) for n in names[:2]},
+                "idx": pa.array(columns["idx"], type=pa.int32()),
+                **{n: pa.array(columns[n], type=pa.string()) for n in names[3:8]},
+                **{n: pa.array(columns[n], type=money) for n in ("amt", "mn", "mx")},
+                **{n: pa.array(columns[n], type=pa.list_(pa.string())) for n in ("miss", "why")},
+            }
         )
+        con.register("python_results", extra)
+        con.execute(f"INSERT INTO {RESULTS_TABLE} SELECT *, [] FROM python_results")
+        con.unregister("python_results")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {final}")
 
 
