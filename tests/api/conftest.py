@@ -34,3 +34,18 @@ def login(client: TestClient, username: str) -> dict[str, str]:
     response = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def recognized_application(client: TestClient) -> dict[str, object]:
+    """An application for contract c1, submitted, approved by the city and recognised (in notice)."""
+    ent, city, dept = (login(client, u) for u in ("ent", "city", "dept"))
+    created: dict[str, object] = client.post(
+        "/api/v1/applications",
+        headers=ent,
+        json={"enterprise_id": "E1", "item": "p15_bid", "year": 2020, "record_id": "c1"},
+    ).json()
+    for headers, action in ((ent, "submit"), (city, "city_approve"), (dept, "recognize")):
+        client.post(
+            f"/api/v1/applications/{created['id']}/actions/{action}", headers=headers, json={}
+        )
+    return created

@@ -11,12 +11,12 @@ from sqlalchemy import select
 from jinshu import demo
 from jinshu.api.main import create_app
 from jinshu.calculator import calculate
-from jinshu.matching.match import ledger_histories, run_matching
+from jinshu.matching.match import run_matching
 from jinshu.rules.load import default_policy_set
 from jinshu.store.db import session_factory, transaction
 from jinshu.store.migrate import upgrade
 from jinshu.store.models import Application, Enterprise, Match
-from jinshu.workflow.cases import registry_case
+from jinshu.workflow.cases import ledger_histories, registry_case
 
 POLICY = default_policy_set()
 

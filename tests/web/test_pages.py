@@ -44,16 +44,10 @@ def test_calculator_page_explains_and_refuses_bad_input(client: TestClient) -> N
 
 
 def test_notice_objection_form(client: TestClient) -> None:
-    from tests.api.conftest import login
+    from tests.api.conftest import login, recognized_application
 
-    ent, city, dept = (login(client, u) for u in ("ent", "city", "dept"))
-    app = client.post(
-        "/api/v1/applications",
-        headers=ent,
-        json={"enterprise_id": "E1", "item": "p15_bid", "year": 2020, "record_id": "c1"},
-    ).json()
-    for headers, action in ((ent, "submit"), (city, "city_approve"), (dept, "recognize")):
-        client.post(f"/api/v1/applications/{app['id']}/actions/{action}", headers=headers, json={})
+    app = recognized_application(client)
+    ent = login(client, "ent")
     page = client.get("/notices")
     assert "太原数智科技有限公司" in page.text and "120000.00" in page.text
     award = client.get("/api/v1/notices").json()[0]["award_id"]

@@ -8,7 +8,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import PASSWORD, login
+from tests.api.conftest import PASSWORD, login, recognized_application
 
 
 def _csrf(html: str) -> str:
@@ -76,16 +76,7 @@ def test_errors_show_next_to_the_action_and_others_are_hidden(client: TestClient
 
 
 def test_dashboard_for_finance_with_chart_and_table(client: TestClient) -> None:
-    ent, city, dept = (login(client, u) for u in ("ent", "city", "dept"))
-    created = client.post(
-        "/api/v1/applications",
-        headers=ent,
-        json={"enterprise_id": "E1", "item": "p15_bid", "year": 2020, "record_id": "c1"},
-    ).json()
-    for headers, action in ((ent, "submit"), (city, "city_approve"), (dept, "recognize")):
-        client.post(
-            f"/api/v1/applications/{created['id']}/actions/{action}", headers=headers, json={}
-        )
+    recognized_application(client)
     _sign_in(client, "fin")
     page = client.get("/work/dashboard")
     assert page.status_code == 200
@@ -249,16 +240,7 @@ def test_admin_creates_users_and_budgets(client: TestClient) -> None:
 
 
 def test_dashboard_drills_down_to_awards(client: TestClient) -> None:
-    ent, city, dept = (login(client, u) for u in ("ent", "city", "dept"))
-    created = client.post(
-        "/api/v1/applications",
-        headers=ent,
-        json={"enterprise_id": "E1", "item": "p15_bid", "year": 2020, "record_id": "c1"},
-    ).json()
-    for headers, action in ((ent, "submit"), (city, "city_approve"), (dept, "recognize")):
-        client.post(
-            f"/api/v1/applications/{created['id']}/actions/{action}", headers=headers, json={}
-        )
+    recognized_application(client)
     _sign_in(client, "fin")
     assert "/work/awards?clause=15" in client.get("/work/dashboard").text
     by_clause = client.get("/work/awards?clause=15")

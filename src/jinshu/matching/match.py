@@ -10,7 +10,6 @@ its matches, each department its candidates, and an application can start from a
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -24,26 +23,10 @@ from jinshu.matching.batch import evaluate_batch
 from jinshu.rules.policyset import PolicySet
 from jinshu.rules.reasons import describe_reason
 from jinshu.rules.results import ELIGIBLE, NEEDS_REVIEW
-from jinshu.store.models import Application, Enterprise, LedgerEntry, Match, MatchRun
-from jinshu.workflow.cases import json_safe, registry_case
+from jinshu.store.models import Application, Enterprise, Match, MatchRun
+from jinshu.workflow.cases import json_safe, ledger_histories, registry_case
 
 Progress = Callable[[str, int, int], None]
-
-
-def ledger_histories(session: Session) -> dict[str, list[dict[str, Any]]]:
-    """Every enterprise's paid awards as case ``history`` entries (one query)."""
-    totals: dict[tuple[str, int, str, int, str | None, int | None], Any] = defaultdict(int)
-    for e in session.scalars(select(LedgerEntry).order_by(LedgerEntry.id)):
-        totals[(e.enterprise_id, e.award_id, e.item, e.year, e.key, e.level)] += e.amount
-    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for (eid, _, item, year, key, level), amount in totals.items():
-        row: dict[str, Any] = {"item": item, "year": year, "amount": str(amount)}
-        if key is not None:
-            row["key"] = key
-        if level is not None:
-            row["level"] = level
-        out[eid].append(row)
-    return out
 
 
 def registry_cases(

@@ -22,26 +22,37 @@ def json_safe(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str, ensure_ascii=False))
 
 
-def ledger_history(
-    session: Session, enterprise_id: str, *, exclude_award: int | None = None
-) -> list[dict[str, Any]]:
-    """The enterprise's awards paid so far, in the case format's ``history`` entries."""
-    totals: dict[tuple[int, str, int, str | None, int | None], Decimal] = {}
-    query = select(LedgerEntry).where(LedgerEntry.enterprise_id == enterprise_id)
-    for entry in session.scalars(query.order_by(LedgerEntry.id)):
-        if exclude_award is not None and entry.award_id == exclude_award:
-            continue
-        award = (entry.award_id, entry.item, entry.year, entry.key, entry.level)
-        totals[award] = totals.get(award, Decimal(0)) + entry.amount
-    out = []
-    for (_, item, year, key, level), amount in totals.items():
+def _history_entries(entries: Iterable[LedgerEntry]) -> dict[str, list[dict[str, Any]]]:
+    """Ledger entries (parts of one award summed) as ``history`` entries, by enterprise."""
+    totals: dict[tuple[str, int, str, int, str | None, int | None], Decimal] = {}
+    for e in entries:
+        award = (e.enterprise_id, e.award_id, e.item, e.year, e.key, e.level)
+        totals[award] = totals.get(award, Decimal(0)) + e.amount
+    out: dict[str, list[dict[str, Any]]] = {}
+    for (eid, _, item, year, key, level), amount in totals.items():
         row: dict[str, Any] = {"item": item, "year": year, "amount": str(amount)}
         if key is not None:
             row["key"] = key
         if level is not None:
             row["level"] = level
-        out.append(row)
+        out.setdefault(eid, []).append(row)
     return out
+
+
+def ledger_history(
+    session: Session, enterprise_id: str, *, exclude_award: int | None = None
+) -> list[dict[str, Any]]:
+    """The enterprise's awards paid so far, in the case format's ``history`` entries."""
+    query = select(LedgerEntry).where(LedgerEntry.enterprise_id == enterprise_id)
+    if exclude_award is not None:
+        query = query.where(LedgerEntry.award_id != exclude_award)
+    entries = session.scalars(query.order_by(LedgerEntry.id))
+    return _history_entries(entries).get(enterprise_id, [])
+
+
+def ledger_histories(session: Session) -> dict[str, list[dict[str, Any]]]:
+    """Every enterprise's paid awards as ``history`` entries (one query)."""
+    return _history_entries(session.scalars(select(LedgerEntry).order_by(LedgerEntry.id)))
 
 
 def registry_case(
