@@ -653,6 +653,14 @@ def serve(
     uvicorn.run(create_app(), host=host or settings.host, port=port or settings.port)
 
 
+from jinshu.monitor.cli import index_cmd, indicators_app, report_cmd, targets_cmd  # noqa: E402
+
+app.add_typer(indicators_app, name="indicators")
+app.command("index")(index_cmd)
+app.command("targets")(targets_cmd)
+app.command("report")(report_cmd)
+
+
 def main() -> None:  # pragma: no cover
     app()
 

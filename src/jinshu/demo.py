@@ -230,9 +230,23 @@ def create_demo(
                         note="演示" if step in ("request_info", "reject", "recognize") else "",
                         today=dt.date.today(),
                     )
+    with transaction(factory) as s:
+        load_demo_indicators(s)
     ACCOUNTS.parent.mkdir(parents=True, exist_ok=True)
     ACCOUNTS.write_text("".join(f"{k}\t{v}\n" for k, v in passwords.items()), "utf-8")
     return passwords
+
+
+def load_demo_indicators(session: Session) -> None:
+    """The monitoring demo data set (indicators/demo-values.csv): real figures with their sources
+    where published, labelled synthetic values elsewhere."""
+    from jinshu.monitor.framework import DEFAULT_DIR, default_framework
+    from jinshu.monitor.values import import_values
+
+    path = DEFAULT_DIR / "demo-values.csv"
+    report = import_values(session, path.read_bytes(), path.name, default_framework(), actor="demo")
+    if report.errors:
+        raise ValueError(f"{path}: {report.errors[0]}")
 
 
 def demo_accounts() -> str:

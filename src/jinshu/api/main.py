@@ -14,7 +14,9 @@ from jinshu.api.routes import (
     calculator,
     health,
     matches,
+    monitor,
     notices,
+    opendata,
     payments,
     reforms,
     registry,
@@ -49,6 +51,8 @@ def create_app(database_url: str | None = None, policy: PolicySet | None = None)
         registry,
         reforms,
         matches,
+        monitor,
+        opendata,
     ):
         api.include_router(module.router)
     app.include_router(api)

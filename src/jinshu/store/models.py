@@ -14,6 +14,8 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -290,6 +292,46 @@ class Match(Base):
     source: Mapped[str] = mapped_column(String(32), default="registry")
     application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
 
+
+
+QUANTITY = Numeric(24, 6, asdecimal=True)
+
+
+class IndicatorValue(Base):
+    """One value of a monitoring data item for a city (or the province) and year, one revision.
+
+    A re-import that changes a value adds a revision; the latest revision is the current value,
+    and the earlier ones stay for the record.
+    """
+
+    __tablename__ = "indicator_values"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    area: Mapped[str] = mapped_column(String(6), index=True)
+    item: Mapped[str] = mapped_column(String(64), index=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    value: Mapped[Decimal] = mapped_column(QUANTITY)
+    unit: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(300))
+    source_date: Mapped[dt.date | None] = mapped_column(Date)
+    imputed: Mapped[bool] = mapped_column(Boolean, default=False)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    import_id: Mapped[str] = mapped_column(String(36))
+    imported_by: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    __table_args__ = (UniqueConstraint("area", "item", "year", "revision"),)
+
+
+class IndexWeight(Base):
+    """An edited weight of a pillar or an indicator (the framework's weight applies otherwise)."""
+
+    __tablename__ = "index_weights"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # pillar | indicator
+    weight: Mapped[Decimal] = mapped_column(Numeric(12, 4, asdecimal=True))
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 def _append_only(mapper: Any, connection: Any, target: Any) -> None:
     raise PermissionError(f"{type(target).__tablename__} is append-only")
