@@ -5,6 +5,7 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint policies-test bench clean
 
 $(STAMP): pyproject.toml package-lock.json
+	scripts/system-packages.sh
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
