@@ -86,7 +86,7 @@ def rank_intervals(
     ax.set_xlim(0.5, max(len(labels), 1) + 0.5)
     ax.set_xlabel("排名（1 为最高）")
     ax.set_title("排名的不确定性")
-    ax.legend(loc="lower right", frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, frameon=False)
     return _svg(fig)
 
 
@@ -119,5 +119,5 @@ def target_path(
     ax.set_xticks(list(years))
     ax.set_title(title)
     ax.set_ylabel(unit)
-    ax.legend(loc="upper left", frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, frameon=False, fontsize=8)
     return _svg(fig)

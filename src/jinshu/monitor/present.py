@@ -19,6 +19,21 @@ def area_name(code: str) -> str:
     return next((d.name for d in divisions() if d.code == code), code)
 
 
+def plain(value: Decimal) -> str:
+    """A stored quantity without the database's trailing zeros (3100.000000 → 3100)."""
+    text = format(value.normalize(), "f")
+    return text
+
+
+FACTOR_ZH = {"normalisation_aggregation": "标准化与加总方法", "imputation": "缺失值插补方法"}
+
+
+def factor_name(code: str, pillars: dict[str, str]) -> str:
+    if code.startswith("weight_"):
+        return f"权重：{pillars.get(code.removeprefix('weight_'), code)}"
+    return FACTOR_ZH.get(code, code)
+
+
 def score(x: float | None) -> float | None:
     return None if x is None else round(x, 2)
 
@@ -108,7 +123,7 @@ def progress_json(p: Progress) -> dict[str, Any]:
         "points": [
             {
                 "year": y,
-                "actual": None if a is None else str(a),
+                "actual": None if a is None else plain(a),
                 "path": None if path is None else str(path.quantize(_CENT)),
             }
             for y, a, path in p.points
@@ -119,7 +134,12 @@ def progress_json(p: Progress) -> dict[str, Any]:
 def funds_json(rows: dict[str, list[FundRow]]) -> dict[str, Any]:
     return {
         table: [
-            {"key": r.key, "committed": str(r.committed), "paid": str(r.paid), "awards": r.awards}
+            {
+                "key": r.key,
+                "committed": str(r.committed.quantize(_CENT)),
+                "paid": str(r.paid.quantize(_CENT)),
+                "awards": r.awards,
+            }
             for r in data
         ]
         for table, data in rows.items()

@@ -22,6 +22,7 @@ from jinshu.monitor.framework import Framework, default_framework, default_targe
 from jinshu.monitor.funds import fund_use
 from jinshu.monitor.present import (
     area_name,
+    factor_name,
     funds_json,
     index_json,
     progress_json,
@@ -46,6 +47,7 @@ class Report:
     uncertainty: dict[str, Any]
     targets: list[dict[str, Any]]
     funds: dict[str, Any]
+    funds_total: dict[str, Any]
     synthetic_share: float
     tasks: list[dict[str, Any]] | None = None
     charts: dict[str, str] = field(default_factory=dict)
@@ -86,6 +88,7 @@ def build_report(
         uncertainty=unc,
         targets=targets,
         funds=funds,
+        funds_total=funds_json(fund_use(session, policy)),
         synthetic_share=_synthetic_share(session, year),
         tasks=_tasks(session, year),
     )
@@ -120,18 +123,19 @@ def _charts(r: Report) -> dict[str, str]:
             t["name"],
             t["unit"],
         )
-    for table, label in (("clause", "按条款"), ("city", "按市")):
-        rows = r.funds[table]
-        if rows:
-            out[f"funds_{table}"] = charts.bars(
-                [row["key"] for row in rows],
-                {
-                    "已认定": [float(row["committed"]) / 1e4 for row in rows],
-                    "已拨付": [float(row["paid"]) / 1e4 for row in rows],
-                },
-                f"{r.year} 年资金使用（{label}）",
-                "万元",
-            )
+    for scope, data, when in (("year", r.funds, f"{r.year} 年"), ("total", r.funds_total, "累计")):
+        for table, label in (("clause", "按条款"), ("city", "按市")):
+            rows = data[table]
+            if rows:
+                out[f"funds_{scope}_{table}"] = charts.bars(
+                    [row["key"] for row in rows],
+                    {
+                        "已认定": [float(row["committed"]) / 1e4 for row in rows],
+                        "已拨付": [float(row["paid"]) / 1e4 for row in rows],
+                    },
+                    f"资金使用（{when}，{label}）",
+                    "万元",
+                )
     return out
 
 
@@ -146,8 +150,14 @@ def render_html(report: Report) -> str:
     }  # drawn by us from numbers, not user text
     pillars = {p.code: p.name for p in report.framework.pillars}
     indicators = report.framework.city_indicators()
+    factors = {f: factor_name(f, pillars) for f in report.uncertainty["sensitivity"]}
     return _env.get_template("report.html").render(
-        r=report, svg=svg, pillars=pillars, indicators=indicators, area_name=area_name
+        r=report,
+        svg=svg,
+        pillars=pillars,
+        indicators=indicators,
+        area_name=area_name,
+        factors=factors,
     )
 
 

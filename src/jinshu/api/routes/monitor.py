@@ -11,7 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from jinshu.api.deps import PolicyDep, SessionDep, require_roles
 from jinshu.monitor.framework import default_framework, default_targets
 from jinshu.monitor.index import Aggregation, Imputation, Normalisation
-from jinshu.monitor.present import framework_json, index_json, progress_json, uncertainty_json
+from jinshu.monitor.present import (
+    framework_json,
+    index_json,
+    plain,
+    progress_json,
+    uncertainty_json,
+)
 from jinshu.monitor.service import index_for, method, saved_weights, set_weights, years
 from jinshu.monitor.targets import progress
 from jinshu.monitor.uncertainty import analyse
@@ -55,7 +61,7 @@ def values(
 ) -> list[dict[str, Any]]:
     """Current values (latest revision) of every data item for a year."""
     return [
-        {"area": a, "item": i, "year": y, "value": str(v)}
+        {"area": a, "item": i, "year": y, "value": plain(v)}
         for (a, i, y), v in sorted(current_values(session).items())
         if y == year and (area is None or a == area)
     ]

@@ -16,7 +16,7 @@ from jinshu.monitor.framework import default_framework, default_targets
 from jinshu.monitor.funds import fund_use
 from jinshu.monitor.index import Method, compute_index
 from jinshu.monitor.opendata import open_data_config, scrub
-from jinshu.monitor.present import area_name, funds_json, index_json, progress_json
+from jinshu.monitor.present import area_name, funds_json, index_json, plain, progress_json
 from jinshu.monitor.targets import progress
 from jinshu.monitor.values import latest_values
 
@@ -43,7 +43,7 @@ def indicators(session: SessionDep, year: Year) -> Any:
             "item": v.item,
             "item_name": items[v.item].name if v.item in items else v.item,
             "year": v.year,
-            "value": str(v.value),
+            "value": plain(v.value),
             "unit": v.unit,
             "source": v.source,
             "source_date": None if v.source_date is None else v.source_date.isoformat(),
