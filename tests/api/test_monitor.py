@@ -76,7 +76,7 @@ def test_a_changed_value_becomes_a_revision_and_the_same_value_changes_nothing(
     values = client.get(
         "/api/v1/monitor/values", headers=admin, params={"year": 2024, "area": "140100"}
     ).json()
-    assert values == [{"area": "140100", "item": "population", "year": 2024, "value": "541.250000"}]
+    assert values == [{"area": "140100", "item": "population", "year": 2024, "value": "541.25"}]
 
 
 def test_roles(client: TestClient) -> None:
