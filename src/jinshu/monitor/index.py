@@ -57,8 +57,8 @@ class IndexResult:
     dropped: list[str]  # indicators no city reported this year
     scores: dict[str, dict[str, float]]
     pillar_scores: dict[str, dict[str, float]]
-    index: dict[str, float]
-    rank: dict[str, int]
+    index: dict[str, float | None]  # None: no indicator has a value that year
+    rank: dict[str, int | None]
     province: dict[str, float] | None  # pillar scores and "index" of the province, min-max only
 
 
@@ -264,7 +264,7 @@ def compute_index(
             c: {p: float(pil[r, j]) for j, p in enumerate(pillars) if not np.isnan(pil[r, j])}
             for r, c in enumerate(cities)
         },
-        index={c: float(idx[r]) for r, c in enumerate(cities)},
-        rank={c: int(rk[r]) for r, c in enumerate(cities)},
+        index={c: _f(idx[r]) for r, c in enumerate(cities)},
+        rank={c: None if np.isnan(idx[r]) else int(rk[r]) for r, c in enumerate(cities)},
         province=province,
     )

@@ -40,7 +40,7 @@ def score(x: float | None) -> float | None:
 
 def index_json(result: IndexResult) -> dict[str, Any]:
     m = result.method
-    order = sorted(result.cities, key=lambda c: (result.rank[c], c))
+    order = sorted(result.cities, key=lambda c: (result.rank[c] or len(result.cities) + 1, c))
     return {
         "year": result.year,
         "method": {
@@ -57,7 +57,7 @@ def index_json(result: IndexResult) -> dict[str, Any]:
                 "code": c,
                 "name": area_name(c),
                 "rank": result.rank[c],
-                "index": score(result.index[c]),
+                "index": score(result.index[c]),  # None when the year has no data
                 "pillars": {p: score(v) for p, v in result.pillar_scores[c].items()},
                 "indicators": {
                     i.code: {

@@ -16,13 +16,16 @@ import numpy as np
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
+from jinshu.errors import problem
 from jinshu.monitor.framework import Framework
 from jinshu.monitor.index import (
     Imputation,
     Method,
+    MethodError,
     Values,
     aggregate,
     city_codes,
+    compute_index,
     impute,
     normalise,
     ranks,
@@ -74,15 +77,25 @@ def analyse(
     """Rank intervals and Sobol indices; ``base`` (a power of two) × (factors + 2) evaluations."""
     method = method or Method()
     cities = cities or city_codes()
+    chosen = compute_index(framework, values, year, method, cities)
+    if any(r is None for r in chosen.rank.values()):
+        raise MethodError(
+            problem(
+                "year",
+                f"{year} 年没有足够的指标数据，无法分析排名",
+                "no indicator data for that year",
+                str(year),
+            )
+        )
     pillars_fw = framework.pillars
     factors = ["normalisation_aggregation", "imputation"] + [f"weight_{p.code}" for p in pillars_fw]
-    problem = {
+    space = {
         "num_vars": len(factors),
         "names": factors,
         "bounds": [[0, len(COMBOS)], [0, len(IMPUTATIONS)]]
         + [list(WEIGHT_RANGE)] * len(pillars_fw),
     }
-    samples = sobol_sample.sample(problem, base, calc_second_order=False, seed=seed)
+    samples = sobol_sample.sample(space, base, calc_second_order=False, seed=seed)
 
     inds, raw = raw_matrix(framework, values, year, cities)
     earlier = [raw_matrix(framework, values, y, cities)[1] for y in range(year - 1, year - 6, -1)]
@@ -107,19 +120,16 @@ def analyse(
             continue  # a rank that never moves has no variance to apportion
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # ranks are steps: some runs tie
-            res = sobol_analyze.analyze(problem, out[:, c], calc_second_order=False, seed=seed)
+            res = sobol_analyze.analyze(space, out[:, c], calc_second_order=False, seed=seed)
         s1 += np.nan_to_num(res["S1"])
         st += np.nan_to_num(res["ST"])
     s1 /= len(cities)
     st /= len(cities)
 
-    from jinshu.monitor.index import compute_index  # the chosen method's own ranks
-
-    chosen = compute_index(framework, values, year, method, cities)
     intervals = [
         CityInterval(
             city=c,
-            rank=chosen.rank[c],
+            rank=chosen.rank[c] or 0,  # checked above: every city has a rank
             median=float(np.median(out[:, k])),
             low=int(np.floor(np.percentile(out[:, k], 5))),
             high=int(np.ceil(np.percentile(out[:, k], 95))),

@@ -293,7 +293,6 @@ class Match(Base):
     application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
 
 
-
 QUANTITY = Numeric(24, 6, asdecimal=True)
 
 
@@ -332,6 +331,7 @@ class IndexWeight(Base):
     weight: Mapped[Decimal] = mapped_column(Numeric(12, 4, asdecimal=True))
     updated_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
 
 def _append_only(mapper: Any, connection: Any, target: Any) -> None:
     raise PermissionError(f"{type(target).__tablename__} is append-only")
