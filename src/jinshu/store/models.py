@@ -374,8 +374,8 @@ for _model in (LedgerEntry, AuditEntry):
     event.listen(_model, "before_update", _append_only)
     event.listen(_model, "before_delete", _append_only)
 
-for _model in (ProgressReport, ProgressAttachment):
-    event.listen(_model, "before_update", _append_only)
-    event.listen(_model, "before_delete", _append_only)
+for _appended in (ProgressReport, ProgressAttachment):
+    event.listen(_appended, "before_update", _append_only)
+    event.listen(_appended, "before_delete", _append_only)
 
 __all__ = ["Base", "func"]

@@ -89,7 +89,9 @@ def build_registry(source: Path = SOURCE) -> Registry:
     tasks = parse_tasks(data.decode("utf-8"), source.name)
     relative = source.relative_to(DEFAULT_DIR) if source.is_relative_to(DEFAULT_DIR) else source
     return Registry(
-        source=relative.as_posix(), source_sha256=hashlib.sha256(data).hexdigest(), tasks=tasks
+        source=relative.as_posix(),
+        source_sha256=hashlib.sha256(data).hexdigest(),
+        tasks=tuple(tasks),
     )
 
 
