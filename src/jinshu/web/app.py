@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from jinshu.config import settings
-from jinshu.web import pages, work
+from jinshu.web import pages, supervise, work
 
 STATIC = Path(__file__).parent / "static"
 
@@ -26,3 +26,4 @@ def mount_web(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
     app.include_router(work.router)
+    app.include_router(supervise.router)
