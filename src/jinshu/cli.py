@@ -23,6 +23,7 @@ from jinshu.rules.evaluate import show
 from jinshu.rules.explain import STATUS_ZH, explain_result, outcome_text
 from jinshu.rules.load import DEFAULT_DIR, load_document
 from jinshu.rules.policyset import Item, PolicySet
+from jinshu.supervise.commands import tasks_app
 
 app = typer.Typer(
     help="jinshu（晋数）：山西省数字经济政策的规则、计算与兑现。", no_args_is_help=True
@@ -651,6 +652,9 @@ def serve(
     from jinshu.config import settings
 
     uvicorn.run(create_app(), host=host or settings.host, port=port or settings.port)
+
+
+app.add_typer(tasks_app, name="tasks")
 
 
 def main() -> None:  # pragma: no cover
