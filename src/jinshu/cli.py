@@ -393,10 +393,12 @@ def create_user(
         raise typer.Exit(2)
     if department is not None:
         from jinshu.rules.load import default_policy_set
+        from jinshu.supervise.registry import unit_names
 
         known = sorted({i.spec.department for i in default_policy_set().items.values()})
+        known += [u for u in unit_names() if u not in known]  # responsible units of key tasks
         if department not in known:
-            err.print(f"[red]未知部门 {department}[/red]；政策文件中的部门：{'、'.join(known)}")
+            err.print(f"[red]未知部门 {department}[/red]；可用的部门与责任单位：{'、'.join(known)}")
             raise typer.Exit(2)
     if len(password) < 8:
         err.print("[red]密码至少 8 位[/red]")

@@ -26,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     func,
+    inspect,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -374,8 +375,16 @@ for _model in (LedgerEntry, AuditEntry):
     event.listen(_model, "before_update", _append_only)
     event.listen(_model, "before_delete", _append_only)
 
+
+def _columns_unchanged(mapper: Any, connection: Any, target: Any) -> None:
+    """Refuse a changed column; a new related row (evidence of a report) changes no column."""
+    state = inspect(target)
+    if any(state.attrs[a.key].history.has_changes() for a in mapper.column_attrs):
+        _append_only(mapper, connection, target)
+
+
 for _appended in (ProgressReport, ProgressAttachment):
-    event.listen(_appended, "before_update", _append_only)
+    event.listen(_appended, "before_update", _columns_unchanged)
     event.listen(_appended, "before_delete", _append_only)
 
 __all__ = ["Base", "func"]

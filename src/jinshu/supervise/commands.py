@@ -241,7 +241,7 @@ def assess(
     with transaction(session_factory(database_url)) as session:
         result = assess_year(session, year=year, as_of=day, stale_days=days)
         items = [_item_dict(i, s) for i, s in result.items]
-    units = [
+    units: list[dict[str, Any]] = [
         {"unit": u.unit, "as_lead": u.as_lead.as_dict(), "as_co": u.as_co.as_dict()}
         for u in result.units
     ]
