@@ -17,10 +17,10 @@ from jinshu.supervise.plans import (
     update_plan_item,
     visible_plan_items,
 )
-from jinshu.supervise.schemas import PlanItemIn, PlanItemUpdate
-from jinshu.supervise.validation import parse
-from jinshu.supervise.tasks import load_tasks
 from jinshu.supervise.registry import default_registry
+from jinshu.supervise.schemas import PlanItemIn, PlanItemUpdate
+from jinshu.supervise.tasks import load_tasks
+from jinshu.supervise.validation import parse
 from tests.supervise.helpers import item, report, user
 
 D = dt.date
