@@ -7,9 +7,7 @@ registry, co-units distinct and not the lead, a deadline inside its plan year or
 from __future__ import annotations
 
 import datetime as dt
-from typing import Self
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from jinshu.supervise.registry import unit_names
 
@@ -52,20 +50,24 @@ class PlanItemIn(_Strict):
 
     @field_validator("co_units")
     @classmethod
-    def _co_known(cls, value: list[str]) -> list[str]:
+    def _co_known(cls, value: list[str], info: ValidationInfo) -> list[str]:
         units = [u.strip() for u in value if u.strip()]
         for unit in units:
             _known(unit)
         if len(set(units)) != len(units):
             raise ValueError("配合单位有重复 (duplicate co-units)")
+        lead = info.data.get("lead_unit")
+        if lead in units:
+            raise ValueError(f"牵头单位「{lead}」不能同时是配合单位 (lead as co-unit)")
         return units
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        if self.lead_unit in self.co_units:
-            raise ValueError(f"牵头单位「{self.lead_unit}」不能同时是配合单位 (lead as co-unit)")
-        check_deadline(self.year, self.deadline)
-        return self
+    @field_validator("deadline")
+    @classmethod
+    def _in_plan_years(cls, value: dt.date, info: ValidationInfo) -> dt.date:
+        year = info.data.get("year")
+        if year is not None:
+            check_deadline(year, value)
+        return value
 
 
 # The admin's change to an item: only the fields given change (task and year stay).
