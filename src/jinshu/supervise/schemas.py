@@ -7,6 +7,7 @@ registry, co-units distinct and not the lead, a deadline inside its plan year or
 from __future__ import annotations
 
 import datetime as dt
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from jinshu.supervise.registry import unit_names

@@ -7,6 +7,7 @@ own items; analysts and admins see everything; the admin manages items; others a
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, HTTPException, Path, Query, UploadFile
@@ -124,7 +125,7 @@ def read_tasks(
 def load_task_registry(session: SessionDep, user: Admin) -> LoadReportPublic:
     """Load the committed task registry into the database (new and changed tasks; audited)."""
     report = load_tasks(session, default_registry(), actor=user.username)
-    return LoadReportPublic(**report.__dict__)
+    return LoadReportPublic(**asdict(report))
 
 
 @router.get("/tasks/{task_id}")
