@@ -114,3 +114,23 @@ def test_the_demo_plan_has_items_in_every_state(tmp_path: Path) -> None:
         assert tel.department == "省通信管理局"
         assert verify_password(tel.password_hash, accounts["tel-demo"])
         assert verify_chain(s) == []
+
+
+def test_a_user_may_be_created_for_a_responsible_unit(tmp_path: Path) -> None:
+    url, factory = _database(tmp_path)
+    made = runner.invoke(
+        app,
+        ["users", "create", "tel", "--role", "department_reviewer",
+         "--department", "省通信管理局", "--database-url", url],
+        input="s3cret-pass\ns3cret-pass\n",
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    unknown = runner.invoke(
+        app,
+        ["users", "create", "x", "--role", "department_reviewer",
+         "--department", "省外星局", "--database-url", url],
+        input="s3cret-pass\ns3cret-pass\n",
+    )  # fmt: skip
+    assert unknown.exit_code == 2 and "省通信管理局" in unknown.output
+    with transaction(factory) as s:
+        assert s.query(User).filter_by(username="tel").one().department == "省通信管理局"

@@ -192,3 +192,22 @@ def test_the_assessment_page_has_a_table_and_a_chart(client: TestClient) -> None
     assert '"late": [1, 0]' in chart.group(1)  # 省通信管理局 late as lead; 省工信厅 a co-unit
     bad = client.get("/work/assessment", params={"year": "2024", "as_of": "2024-02-30"})
     assert bad.status_code == 422 and "截至日期：须为有效日期" in bad.text
+
+
+def test_the_admin_page_creates_a_user_for_a_unit(client: TestClient) -> None:
+    _sign_in(client, "boss")
+    page = client.get("/work/admin")
+    made = client.post(
+        "/work/admin/users",
+        data={
+            "csrf": _csrf(page.text), "username": "stats", "role": "department_reviewer",
+            "scope": "省统计局", "password": "long-enough-1",
+        },
+        follow_redirects=False,
+    )  # fmt: skip
+    assert made.status_code == 303 and made.headers["location"] == "/work/admin"
+    issued = client.post(
+        "/api/v1/auth/token", json={"username": "stats", "password": "long-enough-1"}
+    )
+    token = {"Authorization": f"Bearer {issued.json()['access_token']}"}
+    assert client.get("/api/v1/supervision/tasks", headers=token).status_code == 200
