@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from jinshu.supervise.flags import IN_PROGRESS, LATE, ON_TIME, OVERDUE, item_status
+from jinshu.supervise.flags import IN_PROGRESS, LATE, ON_TIME, OVERDUE, ItemStatus, item_status
 
 D = dt.date
 DEADLINE = D(2024, 6, 30)
 
 
-def status(reports: list[tuple[dt.date, int]], as_of: dt.date, stale_days: int = 30):  # type: ignore[no-untyped-def]
+def status(reports: list[tuple[dt.date, int]], as_of: dt.date, stale_days: int = 30) -> ItemStatus:
     return item_status(
         year=2024, deadline=DEADLINE, reports=reports, as_of=as_of, stale_days=stale_days
     )
