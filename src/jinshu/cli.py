@@ -23,6 +23,7 @@ from jinshu.rules.evaluate import show
 from jinshu.rules.explain import STATUS_ZH, explain_result, outcome_text
 from jinshu.rules.load import DEFAULT_DIR, load_document
 from jinshu.rules.policyset import Item, PolicySet
+from jinshu.supervise.commands import tasks_app
 
 app = typer.Typer(
     help="jinshu（晋数）：山西省数字经济政策的规则、计算与兑现。", no_args_is_help=True
@@ -392,10 +393,12 @@ def create_user(
         raise typer.Exit(2)
     if department is not None:
         from jinshu.rules.load import default_policy_set
+        from jinshu.supervise.registry import unit_names
 
         known = sorted({i.spec.department for i in default_policy_set().items.values()})
+        known += [u for u in unit_names() if u not in known]  # responsible units of key tasks
         if department not in known:
-            err.print(f"[red]未知部门 {department}[/red]；政策文件中的部门：{'、'.join(known)}")
+            err.print(f"[red]未知部门 {department}[/red]；可用的部门与责任单位：{'、'.join(known)}")
             raise typer.Exit(2)
     if len(password) < 8:
         err.print("[red]密码至少 8 位[/red]")
@@ -659,6 +662,7 @@ app.add_typer(indicators_app, name="indicators")
 app.command("index")(index_cmd)
 app.command("targets")(targets_cmd)
 app.command("report")(report_cmd)
+app.add_typer(tasks_app, name="tasks")
 
 
 def main() -> None:  # pragma: no cover

@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     port: int = 8000
     token_hours: int = 12
     calculator_rate_per_minute: int = 120
+    # Supervision: a plan item not completed is flagged when no report came for more days.
+    supervision_stale_days: int = 30
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

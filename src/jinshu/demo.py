@@ -23,6 +23,7 @@ from jinshu.facts.synthetic import generate_registry
 from jinshu.rules.policyset import PolicySet
 from jinshu.store.db import transaction
 from jinshu.store.models import Award, Budget, Enterprise, EnterpriseRecord, EnterpriseYear, User
+from jinshu.supervise.demo import create_supervision_demo
 from jinshu.workflow.applications import act, create_application
 from jinshu.workflow.cases import json_safe
 from jinshu.workflow.disbursement import pay_award
@@ -232,6 +233,7 @@ def create_demo(
                     )
     with transaction(factory) as s:
         load_demo_indicators(s)
+    passwords.update(create_supervision_demo(factory))
     ACCOUNTS.parent.mkdir(parents=True, exist_ok=True)
     ACCOUNTS.write_text("".join(f"{k}\t{v}\n" for k, v in passwords.items()), "utf-8")
     return passwords

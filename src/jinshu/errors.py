@@ -64,6 +64,11 @@ class LedgerError(JinshuError):
     """A payment refused: it would exceed a cap or a budget."""
 
 
+class InputError(JinshuError):
+    """Input refused by a check beyond its shape (an unknown unit, a date out of range); nothing
+    has been written."""
+
+
 class NotFound(JinshuError):
     """A record that does not exist (or that the asker may not see)."""
 

@@ -11,13 +11,29 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from jinshu.errors import CaseError, JinshuError, LedgerError, NotFound, PolicyError, WorkflowError
+from jinshu.errors import (
+    CaseError,
+    InputError,
+    JinshuError,
+    LedgerError,
+    NotFound,
+    PolicyError,
+    WorkflowError,
+)
 
 log = logging.getLogger("jinshu.api")
 
-STATUS = {CaseError: 422, WorkflowError: 409, LedgerError: 409, NotFound: 404, PolicyError: 500}
+STATUS = {
+    CaseError: 422,
+    InputError: 422,
+    WorkflowError: 409,
+    LedgerError: 409,
+    NotFound: 404,
+    PolicyError: 500,
+}
 CODES = {
     CaseError: "invalid_case",
+    InputError: "invalid_input",
     WorkflowError: "not_allowed",
     LedgerError: "payment_refused",
     NotFound: "not_found",

@@ -20,6 +20,7 @@ from jinshu.api.routes import (
     payments,
     reforms,
     registry,
+    supervision,
 )
 from jinshu.rules.load import default_policy_set
 from jinshu.rules.policyset import PolicySet
@@ -53,6 +54,7 @@ def create_app(database_url: str | None = None, policy: PolicySet | None = None)
         matches,
         monitor,
         opendata,
+        supervision,
     ):
         api.include_router(module.router)
     app.include_router(api)

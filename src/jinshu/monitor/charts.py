@@ -121,3 +121,20 @@ def target_path(
     ax.set_ylabel(unit)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, frameon=False, fontsize=8)
     return _svg(fig)
+
+
+def stacked(labels: Sequence[str], series: dict[str, Sequence[int]], title: str) -> str:
+    """Horizontal stacked bars: each label's items split by state."""
+    _style()
+    fig, ax = plt.subplots(figsize=(6.4, 0.3 * len(labels) + 1.2))
+    left = [0] * len(labels)
+    palette = ("#1a7f37", "#d97706", "#b42318", BLUE, GREY)
+    for k, (name, values) in enumerate(series.items()):
+        ax.barh(range(len(labels)), values, left=left, label=name, color=palette[k % len(palette)])
+        left = [a + b for a, b in zip(left, values, strict=True)]
+    ax.set_yticks(range(len(labels)), labels)
+    ax.invert_yaxis()
+    ax.set_title(title)
+    ax.set_xlabel("事项数")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=len(series), frameon=False)
+    return _svg(fig)

@@ -61,12 +61,28 @@ def _synthetic_share(session: Session, year: int) -> float:
 
 
 def _tasks(session: Session, year: int) -> list[dict[str, Any]] | None:
-    """The key tasks' per-unit assessment, when supervision is installed and holds data."""
-    try:
-        from jinshu.supervise.report import assessment_rows  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    rows: list[dict[str, Any]] = assessment_rows(session, year)
+    """The key tasks' assessment per responsible unit (as lead), when the year has plan items."""
+    from jinshu.config import settings
+    from jinshu.supervise.assess import assess_year, default_as_of
+
+    result = assess_year(
+        session,
+        year=year,
+        as_of=default_as_of(year),
+        stale_days=settings.supervision_stale_days,
+    )
+    rows = [
+        {
+            "unit": u.unit,
+            "按期完成": u.as_lead.on_time,
+            "逾期完成": u.as_lead.late,
+            "逾期未完成": u.as_lead.overdue,
+            "推进中": u.as_lead.in_progress,
+            "久未报送": u.as_lead.stale,
+            "配合事项": u.as_co.total,
+        }
+        for u in result.units
+    ]
     return rows or None
 
 
@@ -136,6 +152,13 @@ def _charts(r: Report) -> dict[str, str]:
                     f"资金使用（{when}，{label}）",
                     "万元",
                 )
+    if r.tasks:
+        states = ("按期完成", "逾期完成", "逾期未完成", "推进中")
+        out["tasks"] = charts.stacked(
+            [row["unit"] for row in r.tasks],
+            {state: [int(row[state]) for row in r.tasks] for state in states},
+            f"{r.year} 年度行动计划事项（牵头单位）",
+        )
     return out
 
 

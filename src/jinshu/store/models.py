@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     func,
+    inspect,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -333,6 +335,80 @@ class IndexWeight(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+# --- Supervision of the key tasks (督查): see jinshu.supervise -------------------------------
+
+
+class SupervisionTask(Base):
+    """A task of the text with its responsible units, loaded from the task registry."""
+
+    __tablename__ = "supervision_tasks"
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)  # 4.1.1: section.area.order
+    section: Mapped[int] = mapped_column(Integer)
+    area: Mapped[int] = mapped_column(Integer)
+    area_key: Mapped[str | None] = mapped_column(String(8))
+    area_title: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    lead_unit: Mapped[str] = mapped_column(String(64), index=True)
+    co_units: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    loaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PlanItem(Base):
+    """An item of a year's action plan (年度行动计划) under a task: a deadline and its units."""
+
+    __tablename__ = "plan_items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("supervision_tasks.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    deadline: Mapped[dt.date] = mapped_column()
+    lead_unit: Mapped[str] = mapped_column(String(64), index=True)
+    co_units: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    expected_output: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    reports: Mapped[list[ProgressReport]] = relationship(
+        order_by="(ProgressReport.reported_on, ProgressReport.id)"
+    )
+
+
+class ProgressReport(Base):
+    """A unit's report on a plan item: append-only, like the ledger."""
+
+    __tablename__ = "progress_reports"
+    __table_args__ = (
+        CheckConstraint("percent >= 0 AND percent <= 100", name="ck_progress_reports_percent"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    plan_item_id: Mapped[int] = mapped_column(ForeignKey("plan_items.id"), index=True)
+    unit: Mapped[str] = mapped_column(String(64), index=True)
+    reported_on: Mapped[dt.date] = mapped_column()
+    percent: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    reported_by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    attachments: Mapped[list[ProgressAttachment]] = relationship(order_by="ProgressAttachment.id")
+
+
+class ProgressAttachment(Base):
+    """Evidence of a progress report, stored with its SHA-256: append-only."""
+
+    __tablename__ = "progress_attachments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("progress_reports.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 def _append_only(mapper: Any, connection: Any, target: Any) -> None:
     raise PermissionError(f"{type(target).__tablename__} is append-only")
 
@@ -340,5 +416,17 @@ def _append_only(mapper: Any, connection: Any, target: Any) -> None:
 for _model in (LedgerEntry, AuditEntry):
     event.listen(_model, "before_update", _append_only)
     event.listen(_model, "before_delete", _append_only)
+
+
+def _columns_unchanged(mapper: Any, connection: Any, target: Any) -> None:
+    """Refuse a changed column; a new related row (evidence of a report) changes no column."""
+    state = inspect(target)
+    if any(state.attrs[a.key].history.has_changes() for a in mapper.column_attrs):
+        _append_only(mapper, connection, target)
+
+
+for _appended in (ProgressReport, ProgressAttachment):
+    event.listen(_appended, "before_update", _columns_unchanged)
+    event.listen(_appended, "before_delete", _append_only)
 
 __all__ = ["Base", "func"]

@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from jinshu.config import settings
-from jinshu.web import analysis, monitor, pages, work
+from jinshu.web import analysis, monitor, pages, supervise, work
 
 STATIC = Path(__file__).parent / "static"
 
@@ -28,3 +28,4 @@ def mount_web(app: FastAPI) -> None:
     app.include_router(work.router)
     app.include_router(monitor.router)
     app.include_router(analysis.router)
+    app.include_router(supervise.router)

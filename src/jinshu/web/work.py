@@ -538,6 +538,7 @@ def admin_create_user(
     """Create a user; the scope is the enterprise id, the city or the department of the role."""
     from jinshu.api.security import hash_password
     from jinshu.facts.divisions import cities
+    from jinshu.supervise.registry import unit_names
     from jinshu.workflow import audit
     from jinshu.workflow.states import ROLES
 
@@ -546,6 +547,7 @@ def admin_create_user(
     if user.role != "admin":
         raise HTTPException(403, "只有管理员可以管理用户")
     departments = {i.spec.department for i in policy.items.values()}
+    departments |= set(unit_names())  # responsible units of the key tasks (jinshu.supervise)
     problems = []
     if role not in ROLES:
         problems.append("未知角色")
@@ -564,7 +566,7 @@ def admin_create_user(
         scoped["city"] = scope
     elif role == "department_reviewer":
         if scope not in departments:
-            problems.append("部门审核人员须指明政策文件中的主管部门")
+            problems.append("部门审核人员须指明政策文件中的主管部门或重点任务的责任单位")
         scoped["department"] = scope
     if problems:
         request.session["flash"] = "；".join(problems)
