@@ -18,6 +18,7 @@ from jinshu.api.routes import (
     payments,
     reforms,
     registry,
+    settings,
 )
 from jinshu.rules.load import default_policy_set
 from jinshu.rules.policyset import PolicySet
@@ -49,6 +50,7 @@ def create_app(database_url: str | None = None, policy: PolicySet | None = None)
         registry,
         reforms,
         matches,
+        settings,
     ):
         api.include_router(module.router)
     app.include_router(api)
