@@ -69,12 +69,9 @@ def install(app: FastAPI) -> None:
                 }
             )
         if not request.url.path.startswith(("/api", "/openapi")):
-            from jinshu.web.i18n import gettext
+            from jinshu.web.pages import invalid_input_page
 
-            fields = "、".join(str(e["field"]) for e in entries)
-            page = _html(request, 422, gettext("输入无效：%(fields)s") % {"fields": fields})
-            if page is not None:
-                return page
+            return invalid_input_page(request, [str(e["field"]) for e in entries])
         return JSONResponse(body("invalid_request", "请求参数无效", entries), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)

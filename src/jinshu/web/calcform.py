@@ -93,9 +93,7 @@ def case_to_form(case: Mapping[str, Any]) -> dict[str, Any]:
         kind = rec.get("kind")
         if kind in RECORD_KINDS:
             records.append(record_form(n, kind, rec))
-    history = [
-        _fields(f"history.{n}", HISTORY, h) for n, h in enumerate(case.get("history") or [])
-    ]
+    history = [_fields(f"history.{n}", HISTORY, h) for n, h in enumerate(case.get("history") or [])]
     history.append(_fields(f"history.{len(history)}", HISTORY, {}))
     return {
         "year": year,
@@ -164,23 +162,23 @@ def form_to_case(form: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str
         if match:
             section, n, name = match.groups()
             groups[section].setdefault(int(n), {})[name] = str(_get(form, key))
-    records = []
+    records: list[dict[str, Any]] = []
     for n in sorted(groups["records"]):
         values = groups["records"][n]
         kind = values.get("kind", "")
-        facts = RECORD_KINDS.get(kind, ("", {}))[1]
+        facts: dict[str, Fact] = RECORD_KINDS[kind][1] if kind in RECORD_KINDS else {}
         record: dict[str, Any] = {"kind": kind}
         i = len(records)
         where[f"records[{i}].kind"] = f"records.{n}.kind"
         for name, raw in values.items():
             if name != "kind" and raw.strip() != "":
-                fact = facts.get(name)
-                record[name] = _typed(fact, raw) if fact is not None else raw
+                known = facts.get(name)
+                record[name] = _typed(known, raw) if known is not None else raw
                 where[f"records[{i}].{name}"] = f"records.{n}.{name}"
         where[f"records[{i}]"] = f"records.{n}.kind"
         records.append(record)
     case["records"] = records
-    history = []
+    history: list[dict[str, Any]] = []
     for n in sorted(groups["history"]):
         values = {k: v for k, v in groups["history"][n].items() if v.strip() != ""}
         if not values:

@@ -36,7 +36,6 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from starlette.requests import HTTPConnection
 
-
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
 LOCALES = ("zh", "en")
@@ -89,8 +88,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 class Bilingual(Protocol):
     """A problem worded in both languages (error entries, import report rows)."""
 
-    message_zh: str
-    message_en: str
+    @property
+    def message_zh(self) -> str: ...
+
+    @property
+    def message_en(self) -> str: ...
 
 
 def message(entry: Bilingual) -> str:

@@ -12,16 +12,17 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from jinshu.api.deps import PolicyDep, SessionDep
 from jinshu.api.security import authenticate
 from jinshu.calculator import calculate
+from jinshu.config import settings
 from jinshu.errors import CaseError, ErrorEntry
 from jinshu.facts.examples import example_names, load_example
 from jinshu.facts.schema import RECORD_KINDS
-from jinshu.rules.policyset import PolicySet
-from jinshu.config import settings
 from jinshu.rules.explain import explain_result
+from jinshu.rules.policyset import PolicySet
 from jinshu.web import calcform, i18n
 from jinshu.web.i18n import gettext as _
 from jinshu.web.labels import TABLES
@@ -61,7 +62,18 @@ def item_title(item_id: str) -> str:
     return item.title if item is not None else item_id
 
 
-templates.env.filters["title"] = item_title
+def item_title_html(item_id: str) -> Markup:
+    """An item's title marked as Chinese (it is the policy's own wording, in every language)."""
+    return Markup('<span lang="zh-CN">%s</span>') % item_title(item_id)
+
+
+def chinese_html(value: object) -> Markup:
+    """Data in Chinese (names of enterprises, cities, departments, funds), marked as such."""
+    return Markup('<span lang="zh-CN">%s</span>') % ("" if value is None else value)
+
+
+templates.env.filters["title"] = item_title_html
+templates.env.filters["zh"] = chinese_html
 router = APIRouter(include_in_schema=False)
 
 
@@ -85,6 +97,17 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
+def invalid_input_page(request: Request, fields: list[str]) -> HTMLResponse:
+    """A form the page's own checks could not see was refused: name its fields (422)."""
+    shown = "、".join(fields)
+    return render(
+        request,
+        "error.html",
+        status_code=422,
+        message=_("输入无效：%(fields)s") % {"fields": shown},
+    )
+
+
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, policy: PolicyDep) -> HTMLResponse:
     return render(request, "home.html", document=policy.document, items=len(policy.items))
@@ -98,7 +121,9 @@ def policy_library(request: Request, policy: PolicyDep) -> HTMLResponse:
 @router.get("/policies/{clause}", response_class=HTMLResponse)
 def policy_clause(request: Request, policy: PolicyDep, clause: int) -> HTMLResponse:
     if clause not in {c.clause for c in policy.clauses}:
-        return render(request, "error.html", status_code=404, message=_("没有第%(n)s条") % {"n": clause})
+        return render(
+            request, "error.html", status_code=404, message=_("没有第%(n)s条") % {"n": clause}
+        )
     spec = policy.clause(clause)
     items = [i for i in policy.items.values() if i.clause == clause]
     today = dt.date.today()
@@ -126,9 +151,7 @@ def calculator_form(request: Request, example: str = "bigdata-firm") -> HTMLResp
 def calculator_record(request: Request, kind: str = "", n: int = 0) -> HTMLResponse:
     """The inputs of one more record (htmx adds them to the form)."""
     if kind not in RECORD_KINDS or not 0 <= n < 1_000_000_000:
-        return render(
-            request, "error.html", status_code=422, message=_("请选择记录类型")
-        )
+        return render(request, "error.html", status_code=422, message=_("请选择记录类型"))
     return render(
         request, "calculator/_record.html", rec=calcform.record_form(n, kind, {}), errors={}
     )
@@ -147,7 +170,8 @@ def _run_case(
 
 def _calculate_json(request: Request, policy: PolicySet, case_text: str) -> HTMLResponse:
     problems: list[ErrorEntry] = []
-    result, explained = None, []
+    result: Any = None
+    explained: list[tuple[Any, list[str]]] = []
     if len(case_text) > 200_000:
         problems.append(ErrorEntry("case", "案例过长", "the case is too long"))
     else:
@@ -157,7 +181,9 @@ def _calculate_json(request: Request, policy: PolicySet, case_text: str) -> HTML
         except json.JSONDecodeError as exc:
             problems.append(
                 ErrorEntry(
-                    f"{exc.lineno}:{exc.colno}", f"不是有效的 JSON：{exc.msg}", f"not JSON: {exc.msg}"
+                    f"{exc.lineno}:{exc.colno}",
+                    f"不是有效的 JSON：{exc.msg}",
+                    f"not JSON: {exc.msg}",
                 )
             )
         except RecursionError:
@@ -175,9 +201,7 @@ def _calculate_form(request: Request, policy: PolicySet, form: Any) -> HTMLRespo
     result, explained, problems = _run_case(policy, case)
     errors: dict[str, list[str]] = {}
     for entry in problems:
-        errors.setdefault(calcform.form_name(where, entry.location), []).append(
-            i18n.message(entry)
-        )
+        errors.setdefault(calcform.form_name(where, entry.location), []).append(i18n.message(entry))
     htmx = "hx-request" in request.headers
     status = 422 if problems and not htmx else 200
     context = {

@@ -25,8 +25,8 @@ from jinshu.store.models import (
     Match,
     User,
 )
+from jinshu.web.i18n import current_locale, message
 from jinshu.web.i18n import gettext as _
-from jinshu.web.i18n import message
 from jinshu.web.pages import item_title, render
 from jinshu.web.security import check_csrf
 from jinshu.workflow.access import can_see
@@ -68,9 +68,7 @@ SORTS = {
 
 
 @router.get("/work", response_class=HTMLResponse)
-def work_home(
-    request: Request, session: SessionDep, q: str = "", sort: str = "id"
-) -> HTMLResponse:
+def work_home(request: Request, session: SessionDep, q: str = "", sort: str = "id") -> HTMLResponse:
     """A user's desk: their queue (searchable, sortable), the applications they may see, and
     for an enterprise its matches; budgets for finance, analysts and admins."""
     user = web_user(request, session)
@@ -165,9 +163,11 @@ def _application_page(
             left = budget_left(session, budget) if budget is not None else None
             plan.append({"part": part, "level": level, "region": region, "amount": amount,
                          "budget": budget, "left": left})  # fmt: skip
-    note = next(
-        (e.note for e in reversed(app.events) if e.action == "request_info"), None
-    ) if app.state == "info_requested" else None
+    note = (
+        next((e.note for e in reversed(app.events) if e.action == "request_info"), None)
+        if app.state == "info_requested"
+        else None
+    )
     return render(
         request, "work/application.html", status_code=status, me=user, app=app, award=award,
         item=policy.items[app.item], actions=_actions(user, app), error=error,
@@ -232,7 +232,12 @@ def application_action(
                 )
     except JinshuError as exc:
         entry = exc.entries[0]
-        error = {"form": "action", "field": entry.location, "message": message(entry), "action": action}
+        error = {
+            "form": "action",
+            "field": entry.location,
+            "message": message(entry),
+            "action": action,
+        }
     if error is None:
         return RedirectResponse(f"/work/applications/{app_id}", status_code=303)
     return _application_page(request, session, policy, user, app_id, error, 409)
@@ -278,7 +283,7 @@ def dashboard(request: Request, session: SessionDep, policy: PolicyDep) -> HTMLR
             {"key": key, "label": _group_label(name, key), "link": _drill_link(name, key), **v}
             for key, v in ordered
         ]
-    chart = {
+    chart: dict[str, dict[str, Any]] = {
         name: {
             "labels": [r["label"] for r in table],
             "links": [r["link"] for r in table],
@@ -287,7 +292,11 @@ def dashboard(request: Request, session: SessionDep, policy: PolicyDep) -> HTMLR
         }
         for name, table in tables.items()
     }
-    chart["legend"] = {"committed": _("已认定"), "paid": _("已拨付"), "unit": _("万")}
+    # Axis labels in 万 (10,000 yuan) for Chinese readers, in thousands (k) for English ones.
+    unit, divisor = ("万", 10000) if current_locale() == "zh" else ("k", 1000)
+    chart["legend"] = {
+        "committed": _("已认定"), "paid": _("已拨付"), "unit": unit, "divisor": divisor,
+    }  # fmt: skip
     return render(request, "work/dashboard.html", me=user, tables=tables, chart=chart)
 
 
@@ -535,7 +544,11 @@ def correct_facts_page(
         error = {"form": "facts", "field": "case_text", "message": _("事实须为有效的 JSON 对象")}
     except JinshuError as exc:
         entry = exc.entries[0]
-        error = {"form": "facts", "field": entry.location, "message": f"{entry.location}: {message(entry)}"}
+        error = {
+            "form": "facts",
+            "field": entry.location,
+            "message": f"{entry.location}: {message(entry)}",
+        }
     if error is None:
         return RedirectResponse(f"/work/applications/{app_id}", status_code=303)
     return _application_page(request, session, policy, user, app_id, error, 422)
@@ -642,7 +655,9 @@ async def import_run(
         elif name.endswith(".csv"):
             tables = {table: read_csv(data, table=table or None)}
         else:
-            raise JinshuError(problem("file", "只接受 .xlsx 或 .csv 文件", "only .xlsx or .csv files"))
+            raise JinshuError(
+                problem("file", "只接受 .xlsx 或 .csv 文件", "only .xlsx or .csv files")
+            )
         with session.begin_nested():
             report = import_registry(session, tables, dry_run=bool(dry_run), actor=user.username)
     except JinshuError as exc:

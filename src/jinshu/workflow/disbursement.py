@@ -35,7 +35,9 @@ def budget_left(session: Session, budget: Budget) -> Decimal:
     return budget.amount - Decimal(spent or 0)
 
 
-def payment_parts(award: Award, split: dict[str, object] | None) -> list[tuple[str, str, str, Decimal]]:
+def payment_parts(
+    award: Award, split: dict[str, object] | None
+) -> list[tuple[str, str, str, Decimal]]:
     """(part, level, region, amount) of a payment."""
     if not split:
         return [("whole", "province", "", award.amount)]
