@@ -23,6 +23,7 @@ from jinshu.store.models import (
     Enterprise,
     LedgerEntry,
     Match,
+    Objection,
     User,
 )
 from jinshu.web.i18n import current_locale, message
@@ -163,6 +164,12 @@ def _application_page(
             left = budget_left(session, budget) if budget is not None else None
             plan.append({"part": part, "level": level, "region": region, "amount": amount,
                          "budget": budget, "left": left})  # fmt: skip
+    # Objections are shown to staff; the public objects on the notice page.
+    objections = (
+        list(session.scalars(select(Objection).where(Objection.award_id == award.id)))
+        if award is not None and user.role != "enterprise"
+        else []
+    )
     note = (
         next((e.note for e in reversed(app.events) if e.action == "request_info"), None)
         if app.state == "info_requested"
@@ -173,6 +180,7 @@ def _application_page(
         item=policy.items[app.item], actions=_actions(user, app), error=error,
         history=[h for h in history if h.application_id != app.id], paid=paid, plan=plan,
         enterprise=session.get(Enterprise, app.enterprise_id), info_note=note,
+        objections=objections,
     )  # fmt: skip
 
 
@@ -247,6 +255,41 @@ def _industry(facts: dict[str, Any] | None) -> str:
     """An enterprise's industry for the dashboard: the first of its kinds ("" when none)."""
     kinds = (facts or {}).get("kinds") or []
     return str(kinds[0]) if kinds else ""
+
+
+@router.post(
+    "/work/objections/{objection_id}/resolution", response_class=HTMLResponse, response_model=None
+)
+def resolve_objection_page(
+    request: Request,
+    session: SessionDep,
+    policy: PolicyDep,
+    objection_id: int,
+    upheld: Annotated[str, Form(max_length=8)] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> HTMLResponse | RedirectResponse:
+    """The item's department upholds an objection (the application is rejected) or dismisses
+    it (the notice goes on); the reason is required."""
+    from jinshu.workflow.notice import resolve_objection
+
+    check_csrf(request, csrf)
+    user = web_user(request, session)
+    objection = session.get(Objection, objection_id)
+    award = session.get(Award, objection.award_id) if objection is not None else None
+    if award is None:
+        raise HTTPException(404, _("异议不存在"))
+    app = get_application(session, user=user, app_id=award.application_id)
+    try:
+        with session.begin_nested():
+            resolve_objection(
+                session, user=user, objection_id=objection_id, upheld=upheld == "1", note=note
+            )
+    except JinshuError as exc:
+        error = {"form": f"objection-{objection_id}", "field": exc.entries[0].location,
+                 "message": message(exc.entries[0])}  # fmt: skip
+        return _application_page(request, session, policy, user, app.id, error, 409)
+    return RedirectResponse(f"/work/applications/{app.id}", status_code=303)
 
 
 @router.get("/work/dashboard", response_class=HTMLResponse)
