@@ -724,26 +724,37 @@ def _admin_page(
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
     done: str | None = None,
+    shown: tuple[int | None, str] = (None, "province"),
 ) -> HTMLResponse:
-    """The admin page; a refused form comes back with its errors beside the fields (422)."""
+    """The admin page; a refused form comes back with its errors beside the fields (422).
+
+    Budget lines are many (every city and county, every year): the page lists one year and one
+    level at a time (``shown``; the newest year and the province by default)."""
     from jinshu.workflow.settings import MAX_NOTICE_DAYS, MIN_NOTICE_DAYS, notice_period
     from jinshu.workflow.states import ROLES
 
     users = (
         list(session.scalars(select(User).order_by(User.username))) if user.role == "admin" else []
     )
+    years = sorted(set(session.scalars(select(Budget.year).distinct())), reverse=True)
+    year, level = shown
+    if year not in years:
+        year = (
+            dt.date.today().year if dt.date.today().year in years else years[0] if years else None
+        )
+    query = select(Budget).where(Budget.year == year)
+    if level in ("province", "city", "county"):
+        query = query.where(Budget.level == level)
     budgets = [
         (b, budget_left(session, b))
-        for b in session.scalars(
-            select(Budget).order_by(Budget.year.desc(), Budget.fund, Budget.level, Budget.region)
-        )
+        for b in session.scalars(query.order_by(Budget.fund, Budget.level, Budget.region))
     ]
     departments = sorted({i.spec.department for i in policy.items.values()})
     funds = sorted({i.spec.fund for i in policy.items.values()})
     return render(
         request, "work/admin.html", status_code=422 if errors else 200, me=user, users=users,
         budgets=budgets, roles=ROLES, departments=departments, funds=funds, errors=errors or {},
-        values=values or {}, done=done,
+        values=values or {}, done=done, budget_years=years, budget_year=year, budget_level=level,
         notice=notice_period(session, policy, dt.date.today().year),
         notice_range=(MIN_NOTICE_DAYS, MAX_NOTICE_DAYS),
     )  # fmt: skip
@@ -758,11 +769,18 @@ def _admin_user(request: Request, session: SessionDep, *roles: str) -> User:
 
 @router.get("/work/admin", response_class=HTMLResponse)
 def admin_page(
-    request: Request, session: SessionDep, policy: PolicyDep, done: str = ""
+    request: Request,
+    session: SessionDep,
+    policy: PolicyDep,
+    done: str = "",
+    year: int | None = None,
+    level: str = "province",
 ) -> HTMLResponse:
     """Users and their roles, the notice period, budget lines (admin; finance sees budgets)."""
     user = _admin_user(request, session, "admin", "finance")
-    return _admin_page(request, session, policy, user, done=done[:32] or None)
+    return _admin_page(
+        request, session, policy, user, done=done[:32] or None, shown=(year, level[:16])
+    )
 
 
 @router.post("/work/admin/users", response_class=HTMLResponse, response_model=None)
@@ -912,7 +930,9 @@ def admin_create_budget(
         after={"fund": fund, "year": int(year), "level": level, "region": region,
                "amount": str(value)},
     )  # fmt: skip
-    return RedirectResponse("/work/admin?done=budget", status_code=303)
+    return RedirectResponse(
+        f"/work/admin?done=budget&year={budget.year}&level={budget.level}", status_code=303
+    )
 
 
 @router.get("/work/awards", response_class=HTMLResponse)
