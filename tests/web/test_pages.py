@@ -75,9 +75,9 @@ def test_sign_in_and_out(client: TestClient) -> None:
         data={"username": "ent", "password": PASSWORD, "csrf": _csrf(page.text)},
         follow_redirects=True,
     )
-    assert good.status_code == 200 and "ent（enterprise）" in good.text
+    assert good.status_code == 200 and "ent（企业）" in good.text
     out = client.post("/logout", data={"csrf": _csrf(good.text)}, follow_redirects=True)
-    assert "登录" in out.text and "ent（enterprise）" not in out.text
+    assert "登录" in out.text and "ent（企业）" not in out.text
 
 
 def test_assets_are_served_locally(client: TestClient) -> None:

@@ -86,7 +86,9 @@ def test_dashboard_for_finance_with_chart_and_table(client: TestClient) -> None:
     )
     assert "echarts.min.js" in page.text and data is not None
     chart = json.loads(data.group(1))
-    assert chart["clauses"] == ["第15条"] and chart["committed"] == [120000.0]
+    assert chart["clause"]["labels"] == ["第15条"] and chart["clause"]["committed"] == [120000.0]
+    assert chart["year"]["labels"] == ["2020"] and chart["kind"]["labels"] == ["大数据企业"]
+    assert chart["clause"]["links"] == ["/work/awards?clause=15"]
     _sign_in(client, "ent")
     assert client.get("/work/dashboard").status_code == 403
 
@@ -162,7 +164,7 @@ def test_attachment_correction_ledger_export_and_import(client: TestClient) -> N
         data={"csrf": _csrf(page.text), "case_text": json.dumps(case), "reason": "以发票为准"},
         follow_redirects=True,
     )
-    assert "60000.00" in fixed.text and "事实版本：2" in fixed.text
+    assert "60000.00" in fixed.text and "版本 2" in fixed.text
     _sign_in(client, "fin")
     assert client.get("/work/ledger").status_code == 200
     workbook = openpyxl.load_workbook(io.BytesIO(client.get("/work/ledger.xlsx").content))
@@ -234,7 +236,7 @@ def test_admin_creates_users_and_budgets(client: TestClient) -> None:
         data={"username": "sci", "password": "long-enough-1", "csrf": _csrf(login_page.text)},
         follow_redirects=True,
     )
-    assert "sci（department_reviewer）" in signed.text
+    assert "sci（省级主管部门）" in signed.text
     _sign_in(client, "ent")
     assert client.get("/work/admin").status_code == 403
 

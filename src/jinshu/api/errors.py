@@ -60,7 +60,10 @@ def install(app: FastAPI) -> None:
         kind = next((k for k in STATUS if isinstance(exc, k)), JinshuError)
         entries = [e.as_dict() for e in exc.entries]
         message = entries[0]["message_zh"] if entries else "请求无法完成"
-        page = _html(request, STATUS.get(kind, 400), str(message))
+        from jinshu.web.i18n import message as localized
+
+        shown = localized(exc.entries[0]) if exc.entries else message
+        page = _html(request, STATUS.get(kind, 400), str(shown))
         if page is not None:
             return page
         return JSONResponse(
@@ -68,7 +71,7 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         entries = []
         for err in exc.errors():
             loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
@@ -81,6 +84,10 @@ def install(app: FastAPI) -> None:
                     "value": None if value is None else str(value)[:80],
                 }
             )
+        if not request.url.path.startswith(("/api", "/openapi")):
+            from jinshu.web.pages import invalid_input_page
+
+            return invalid_input_page(request, [str(e["field"]) for e in entries])
         return JSONResponse(body("invalid_request", "请求参数无效", entries), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)

@@ -20,6 +20,7 @@ from jinshu.api.routes import (
     payments,
     reforms,
     registry,
+    settings,
     supervision,
 )
 from jinshu.rules.load import default_policy_set
@@ -55,6 +56,7 @@ def create_app(database_url: str | None = None, policy: PolicySet | None = None)
         monitor,
         opendata,
         supervision,
+        settings,
     ):
         api.include_router(module.router)
     app.include_router(api)

@@ -163,3 +163,18 @@ class AttachmentPublic(BaseModel):
     uploaded_by: str
     at: dt.datetime
     model_config = ConfigDict(from_attributes=True)
+
+
+class NoticePeriodIn(Strict):
+    """An admin's new notice period, in working days (1 to 30)."""
+
+    days: int
+
+
+class NoticePeriodPublic(BaseModel):
+    """The notice period in force and where it comes from (``policy`` default or ``admin``)."""
+
+    days: int
+    source: str
+    updated_by: str | None
+    updated_at: dt.datetime | None

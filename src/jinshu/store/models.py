@@ -260,6 +260,19 @@ class AuditEntry(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+class Setting(Base):
+    """A value an admin changes at run time (the notice period), with who set it and when.
+
+    A key with no row takes its default from the policy document.
+    """
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class MatchRun(Base):
     """One run of proactive matching (免申即享) over the registry for a year."""
 

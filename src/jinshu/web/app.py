@@ -10,11 +10,13 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from jinshu.config import settings
 from jinshu.web import analysis, monitor, pages, supervise, work
+from jinshu.web.i18n import LocaleMiddleware
 
 STATIC = Path(__file__).parent / "static"
 
 
 def mount_web(app: FastAPI) -> None:
+    app.add_middleware(LocaleMiddleware)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,

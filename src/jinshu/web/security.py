@@ -7,6 +7,8 @@ import secrets
 
 from fastapi import HTTPException, Request
 
+from jinshu.web.i18n import gettext as _
+
 
 def csrf_token(request: Request) -> str:
     """The session's CSRF token (made on first use)."""
@@ -20,4 +22,4 @@ def csrf_token(request: Request) -> str:
 def check_csrf(request: Request, submitted: str | None) -> None:
     expected = request.session.get("csrf")
     if not expected or not submitted or not hmac.compare_digest(str(expected), submitted):
-        raise HTTPException(403, "表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试")
+        raise HTTPException(403, _("表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试"))

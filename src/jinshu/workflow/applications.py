@@ -29,6 +29,7 @@ from jinshu.workflow.access import require_enterprise, require_visible
 from jinshu.workflow.award_key import award_key
 from jinshu.workflow.cases import json_safe, ledger_history, registry_case
 from jinshu.workflow.notice import notice_end
+from jinshu.workflow.settings import notice_period
 from jinshu.workflow.states import CITY, DEPARTMENT, next_state
 
 
@@ -329,7 +330,7 @@ def act(
                 amount=amount,
                 fund=item.spec.fund,
                 notice_start=start,
-                notice_end=notice_end(policy, start, app.year),
+                notice_end=notice_end(start, notice_period(session, policy, app.year).days),
                 state="in_notice",
             )
         )

@@ -35,7 +35,9 @@ def budget_left(session: Session, budget: Budget) -> Decimal:
     return budget.amount - Decimal(spent or 0)
 
 
-def _parts(award: Award, split: dict[str, object] | None) -> list[tuple[str, str, str, Decimal]]:
+def payment_parts(
+    award: Award, split: dict[str, object] | None
+) -> list[tuple[str, str, str, Decimal]]:
     """(part, level, region, amount) of a payment."""
     if not split:
         return [("whole", "province", "", award.amount)]
@@ -117,7 +119,7 @@ def pay_award(
             )
         )
     year = budget_year or dt.date.today().year
-    parts = _parts(award, res.split)
+    parts = payment_parts(award, res.split)
     budgets: list[tuple[str, Budget, Decimal]] = []
     for part, level, region, amount in parts:
         budget = session.scalars(

@@ -15,15 +15,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jinshu.errors import NotFound, WorkflowError, problem
-from jinshu.rules.policyset import PolicySet
 from jinshu.store.models import Application, Award, Enterprise, Objection, User
 from jinshu.workflow import audit
 from jinshu.workflow.states import PUBLIC, next_state
 
 
-def notice_end(policy: PolicySet, start: dt.date, year: int) -> dt.date:
-    """The last day of a notice starting on ``start``: the parameter's working days (Mon–Fri)."""
-    days = int(policy.parameters["notice_period_days"].value_for_year(year) or 5)
+def notice_end(start: dt.date, days: int) -> dt.date:
+    """The last day of a notice starting on ``start`` and lasting ``days`` working days (Mon–Fri).
+
+    >>> notice_end(dt.date(2021, 3, 1), 5)  # a Monday: the next five working days
+    datetime.date(2021, 3, 8)
+    """
     day, counted = start, 0
     while counted < days:
         day += dt.timedelta(days=1)
