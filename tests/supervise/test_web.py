@@ -205,7 +205,7 @@ def test_the_admin_page_creates_a_user_for_a_unit(client: TestClient) -> None:
         },
         follow_redirects=False,
     )  # fmt: skip
-    assert made.status_code == 303 and made.headers["location"] == "/work/admin"
+    assert made.status_code == 303 and made.headers["location"] == "/work/admin?done=user"
     issued = client.post(
         "/api/v1/auth/token", json={"username": "stats", "password": "long-enough-1"}
     )
