@@ -19,7 +19,7 @@ def test_a_unit_reports_progress_in_the_browser(server: str, browser: Browser) -
     add_users(factory, hash_password(PASSWORD))
     with transaction(factory) as s:
         item_id = item(s, task_id="4.1.1", lead="省通信管理局", deadline=dt.date(2024, 10, 31)).id
-    context = browser.new_context()
+    context = browser.new_context(locale="zh-CN")  # Chinese pages, whatever the machine's locale
     page = context.new_page()
     _sign_in(page, server, "tel")
     page.click("a:has-text('重点任务督查')")

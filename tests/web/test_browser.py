@@ -446,3 +446,30 @@ def test_full_journey_across_roles(server: str, browser: Browser) -> None:
     assert "已拨付" in fin.inner_text("#table-clause") or "120000.00" in fin.inner_text("main")
     ent.goto(app_url)
     assert "已拨付" in ent.inner_text("main")
+
+
+def test_monitoring_and_reform_charts_draw_in_english(server: str, browser: Browser) -> None:
+    """The charts' labels come through gettext into the scripts: in English they still draw."""
+    from jinshu.monitor.framework import DEFAULT_DIR as MONITOR_DIR
+    from jinshu.monitor.framework import default_framework
+    from jinshu.monitor.values import import_values
+
+    with transaction(session_factory(server_db_url(server))) as s:
+        demo = (MONITOR_DIR / "demo-values.csv").read_bytes()
+        import_values(s, demo, "demo.csv", default_framework(), actor="test")
+    page = browser.new_context(locale="en-US").new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    _sign_in(page, server, "analyst")
+    page.goto(f"{server}/monitor?year=2024")
+    page.wait_for_selector("#index-chart canvas")
+    page.wait_for_selector("#targets-chart canvas")
+    assert "Development index and ranking" in page.inner_text("main")
+    page.goto(f"{server}/monitor/city/140100?year=2024")
+    page.wait_for_selector("#pillar-chart canvas")
+    page.goto(f"{server}/analysis/reforms")
+    page.fill("input[name=size]", "300")
+    page.click("button:has-text('Cost the reform')")
+    page.wait_for_selector("#reform-level canvas")
+    assert "By level of government" in page.inner_text("main")
+    assert not errors, errors

@@ -205,3 +205,112 @@ def test_refusals_are_worded_in_the_language_of_the_page(client: TestClient) -> 
     )
     client.cookies.clear()
     assert "Please sign in" in client.get("/work", headers={"Accept-Language": "en"}).text
+
+
+def test_monitoring_analysis_and_supervision_in_english(client: TestClient, db_url: str) -> None:
+    """The pages of monitoring, the reform sandbox, proactive matching and key-task supervision
+    speak English; data (cities, pillars, indicators, units, tasks) stay Chinese, marked so."""
+    from jinshu.api.security import hash_password
+    from jinshu.monitor.framework import DEFAULT_DIR as MONITOR_DIR
+    from jinshu.rules.load import DEFAULT_DIR as POLICY_DIR
+    from jinshu.store.db import session_factory
+    from tests.api.conftest import PASSWORD
+    from tests.supervise.conftest import add_users
+
+    add_users(session_factory(db_url), hash_password(PASSWORD))
+    demo = (MONITOR_DIR / "demo-values.csv").read_bytes()
+    loaded = client.post(
+        "/api/v1/monitor/values/imports",
+        headers=login(client, "boss"),
+        files={"file": ("demo.csv", demo, "text/csv")},
+    )
+    assert loaded.status_code == 200, loaded.text
+    item = client.post(
+        "/api/v1/supervision/plan-items",
+        headers=login(client, "boss"),
+        json={
+            "task_id": "4.1.1", "year": 2024, "title": "千兆光网覆盖设区市城区",
+            "deadline": "2024-10-31", "lead_unit": "省通信管理局", "co_units": ["省工信厅"],
+        },
+    )  # fmt: skip
+    assert item.status_code == 201, item.text
+    item_id = item.json()["id"]
+
+    def own_text(html: str) -> str:
+        """The page's text without data: the title names the city, the examples are YAML, the
+        unit reporting is named in the form's heading."""
+        html = re.sub(r"<title>.*?</title>|data-reform=\"[^\"]*\"", "", html)
+        return _chrome(html, ("省通信管理局",))
+
+    def english_page(username: str, path: str, *headings: str, status: int = 200) -> str:
+        client.cookies.clear()
+        _english(client)
+        _sign_in(client, username)
+        page = client.get(path)
+        assert page.status_code == status, (path, page.text[-500:])
+        assert '<html lang="en">' in page.text or path.startswith("/monitor/uncertainty")
+        for heading in headings:
+            assert heading in page.text, (path, heading)
+        shown = own_text(page.text)
+        assert not HAN.search(shown), (path, HAN.findall(shown)[:20])
+        return page.text
+
+    english_page(
+        "boss",
+        "/monitor?year=2024",
+        "Monitoring the digital economy",
+        "Development index and ranking",
+        "Progress towards the targets",
+        "Import indicator data",
+    )
+    english_page("city", "/monitor/city/140100?year=2024", "Indicators", "Whole province")
+    english_page("boss", "/monitor/uncertainty?year=2024", "5%–95% interval", "Median rank")
+    english_page("boss", "/monitor/import", "Import indicator data")
+    weights = english_page("boss", "/monitor/weights", "Index weights", "Pillars")
+    refused = client.post(
+        "/monitor/weights",
+        data={"csrf": re.findall(r'name="csrf" value="([^"]+)"', weights)[-1], "w_net": "-2"},
+    )
+    assert refused.status_code == 422 and "nothing was saved" in refused.text
+    assert not HAN.search(own_text(refused.text)), HAN.findall(own_text(refused.text))[:20]
+
+    english_page("boss", "/analysis/reforms", "Reform sandbox", "Parameters a reform may change")
+    form = client.get("/analysis/reforms")
+    costed = client.post(
+        "/analysis/reforms",
+        data={
+            "csrf": re.findall(r'name="csrf" value="([^"]+)"', form.text)[-1],
+            "text": (POLICY_DIR / "reforms" / "lower-p15-annual-cap.yaml").read_text("utf-8"),
+            "year": "2020",
+            "registry": "synthetic",
+            "size": "200",
+        },
+    )
+    assert costed.status_code == 200
+    assert "By clause" in costed.text and "Clause 15" in costed.text
+    assert not HAN.search(own_text(costed.text)), HAN.findall(own_text(costed.text))[:20]
+    english_page("dept", "/analysis/candidates", "Proactive matching candidates")
+
+    english_page("tel", "/work/tasks", "Key-task supervision", "Lead unit", "Attention")
+    english_page("tel", "/work/tasks/4.1.1", "Yearly action-plan items", "Days allowed")
+    english_page("tel", f"/work/plan-items/{item_id}", "Progress reports", "Report progress")
+    task = english_page("boss", "/work/tasks/4.1.1", "Add an action-plan item")
+    late = client.post(
+        "/work/tasks/4.1.1/plan-items",
+        data={
+            "csrf": re.findall(r'name="csrf" value="([^"]+)"', task)[-1], "year": "2024",
+            "title": "x", "deadline": "2026-01-01", "lead_unit": "省工信厅",
+        },
+    )  # fmt: skip
+    assert late.status_code == 422
+    assert 'id="err-deadline">the deadline must be from 2024-01-01 to 2025-12-31' in late.text
+    english_page("analyst", "/work/assessment?year=2024", "Key-task assessment 2024")
+    bad = english_page(
+        "analyst", "/work/assessment?year=2024&as_of=2024-02-30", "As of", status=422
+    )
+    assert "As of: Input should be a valid date" in bad  # pydantic's English
+    client.cookies.clear()
+    _sign_in(client, "tel")
+    assert "<h1>重点任务督查" in client.get("/work/tasks").text  # Chinese stays the default
+    # Labels are looked up per request, not fixed when the template was first compiled.
+    assert "<th>逾期完成</th>" in client.get("/work/assessment?year=2024").text

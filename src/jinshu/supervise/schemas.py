@@ -29,8 +29,8 @@ def _known(unit: str) -> str:
 def check_deadline(year: int, deadline: dt.date) -> None:
     if not dt.date(year, 1, 1) <= deadline <= dt.date(year + 1, 12, 31):
         raise ValueError(
-            f"完成时限须在 {year}-01-01 至 {year + 1}-12-31 之间 (deadline outside the plan year "
-            "or the next)"
+            f"完成时限须在 {year}-01-01 至 {year + 1}-12-31 之间 (the deadline must be from "
+            f"{year}-01-01 to {year + 1}-12-31)"
         )
 
 

@@ -54,14 +54,24 @@ def _message(err: Any) -> str:
     return _PLAIN.get(kind, "输入无效")
 
 
+def _english(err: Any) -> str:
+    """Pydantic's English; a check of ours words its problem ``中文 (English)``: the English."""
+    if err["type"] == "value_error":
+        text = str((err.get("ctx") or {}).get("error", err["msg"]))
+        _, bracket, english = text.partition(" (")
+        if bracket and english.endswith(")"):
+            return english[:-1]
+    return str(err["msg"])
+
+
 def input_error(exc: ValidationError) -> InputError:
-    """One entry per problem: the field path, the problem in Chinese and pydantic's English."""
+    """One entry per problem: the field path, the problem in Chinese and in English."""
     entries = []
     for err in exc.errors():
         where = ".".join(str(p) for p in err["loc"]) or "body"
         value = err.get("input")
         shown = None if value is None or isinstance(value, dict) else str(value)[:80]
-        entries.append(ErrorEntry(where, _message(err), str(err["msg"]), shown))
+        entries.append(ErrorEntry(where, _message(err), _english(err), shown))
     return InputError(entries)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from jinshu.api.deps import PolicyDep, SessionDep
 from jinshu.errors import ErrorEntry, JinshuError
+from jinshu.facts.schema import APPLICANT_KINDS
 from jinshu.facts.synthetic import generate_registry
 from jinshu.facts.validate import validate_case
 from jinshu.matching.match import registry_cases, run_matching
@@ -21,6 +22,9 @@ from jinshu.matching.reform import Reform, registry_connection, run_reform
 from jinshu.rules.load import DEFAULT_DIR
 from jinshu.rules.policyset import PolicySet
 from jinshu.store.models import Budget, Enterprise, Match, User
+from jinshu.web.i18n import current_locale
+from jinshu.web.i18n import gettext as _
+from jinshu.web.labels import LEVEL_ZH
 from jinshu.web.pages import render
 from jinshu.web.security import check_csrf
 from jinshu.web.work import web_user
@@ -28,13 +32,12 @@ from jinshu.web.work import web_user
 router = APIRouter(include_in_schema=False)
 REFORMS = DEFAULT_DIR / "reforms"
 MAX_SYNTHETIC = 20_000  # one request: the CLI and bench/ take whole registries
-LEVEL_ZH = {"province": "省级", "city": "市级", "county": "县级"}
 
 
 def _analyst(request: Request, session: SessionDep) -> User:
     user = web_user(request, session)
     if user.role not in ("analyst", "admin"):
-        raise HTTPException(403, "只有分析人员可以测算政策调整")
+        raise HTTPException(403, _("只有分析人员可以测算政策调整"))
     return user
 
 
@@ -60,7 +63,13 @@ def _reform_from_text(text: str, policy: PolicySet) -> Reform:
         ) from None
     if not isinstance(data, dict):
         raise JinshuError(
-            [ErrorEntry("reform", "应为含 name 和 parameters 的 YAML 映射", "expected a mapping")]
+            [
+                ErrorEntry(
+                    "reform",
+                    "应为含 name 和 parameters 的 YAML 映射",
+                    "expected a YAML mapping with name and parameters",
+                )
+            ]
         )
     try:
         reform = Reform.model_validate(data)
@@ -86,11 +95,19 @@ def _chart(report: dict[str, Any]) -> dict[str, Any]:
             "reform": [float(r["reform"] or 0) for r in rows],
         }
 
+    def kind(code: str) -> str:
+        return _(APPLICANT_KINDS[code]) if code in APPLICANT_KINDS else code
+
+    # Axis labels in 万 (10,000 yuan) for Chinese readers, in thousands (k) for English ones.
+    unit, divisor = ("万", 10000) if current_locale() == "zh" else ("k", 1000)
     return {
-        "clause": series(report["by_clause"], "clause", lambda c: f"第{c}条"),
-        "city": series(report["by_city"], "city"),
-        "industry": series(report["by_industry"], "industry"),
-        "level": series(report["by_level"], "level", lambda lv: LEVEL_ZH[lv]),
+        "groups": {
+            "clause": series(report["by_clause"], "clause", lambda c: _("第%(n)s条") % {"n": c}),
+            "city": series(report["by_city"], "city"),
+            "industry": series(report["by_industry"], "industry", kind),
+            "level": series(report["by_level"], "level", lambda lv: _(LEVEL_ZH[lv])),
+        },
+        "legend": {"base": _("现行"), "reform": _("调整后"), "unit": unit, "divisor": divisor},
     }
 
 
@@ -134,17 +151,20 @@ def reform_run(
     y = int(year) if year.isdigit() and 2019 <= int(year) <= 2100 else None
     if y is None:
         errors.append(
-            ErrorEntry("year", "年度应为 2019–2100 的整数", "year must be 2019-2100", year)
+            ErrorEntry("year", "年度应为 2019–2100 的整数", "the year must be 2019–2100", year)
         )
     n = int(size) if size.isdigit() and 1 <= int(size) <= MAX_SYNTHETIC else None
     if registry == "synthetic" and n is None:
         errors.append(
             ErrorEntry(
-                "size", f"合成名录规模应为 1–{MAX_SYNTHETIC} 的整数", "size out of range", size
+                "size",
+                f"合成名录规模应为 1–{MAX_SYNTHETIC} 的整数",
+                f"the size must be a whole number from 1 to {MAX_SYNTHETIC}",
+                size,
             )
         )
     if registry not in ("synthetic", "database"):
-        errors.append(ErrorEntry("registry", "未知的名录来源", "unknown registry", registry))
+        errors.append(ErrorEntry("registry", "未知的名录来源", "unknown registry source", registry))
     reform = None
     try:
         reform = _reform_from_text(text, policy)
@@ -191,7 +211,7 @@ def candidates(
     items' candidates, analysts and admins all of them."""
     user = web_user(request, session)
     if user.role not in ("department_reviewer", "analyst", "admin"):
-        raise HTTPException(403, "只有主管部门和分析人员可以查看免申即享候选名单")
+        raise HTTPException(403, _("只有主管部门和分析人员可以查看免申即享候选名单"))
     query = (
         select(Match, Enterprise.name, Enterprise.city)
         .join(Enterprise, Enterprise.id == Match.enterprise_id)
@@ -231,8 +251,8 @@ def candidates_run(
     check_csrf(request, csrf)
     user = web_user(request, session)
     if user.role not in ("department_reviewer", "analyst", "admin"):
-        raise HTTPException(403, "只有主管部门和分析人员可以运行免申即享匹配")
+        raise HTTPException(403, _("只有主管部门和分析人员可以运行免申即享匹配"))
     if not (year.isdigit() and 2019 <= int(year) <= 2100):
-        raise HTTPException(422, "年度应为 2019–2100 的整数")
+        raise HTTPException(422, _("年度应为 2019–2100 的整数"))
     run_matching(session, policy, year=int(year), actor=user.username)
     return RedirectResponse(f"/analysis/candidates?year={year}", status_code=303)

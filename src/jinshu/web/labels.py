@@ -1,4 +1,5 @@
-"""Names the web shows for codes (roles, states, results, actions, levels), in Chinese.
+"""Names the web shows for codes (roles, states, results, actions, levels, monitoring methods,
+the state of a plan item), in Chinese.
 
 Templates show them through filters that translate (``a.state|state``). The tables of other
 packages (``STATES_ZH``, ``STATUS_ZH``, the actions' labels) are named here too, so that
@@ -12,7 +13,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from jinshu.facts.schema import APPLICANT_KINDS
+from jinshu.monitor.targets import STATUS_ZH as TARGET_STATUS_ZH
 from jinshu.rules.explain import STATUS_ZH
+from jinshu.supervise.flags import STALE_ZH, STATE_ZH
 from jinshu.workflow.states import STATES_ZH, TRANSITIONS
 
 ROLE_ZH = {
@@ -34,6 +37,12 @@ AWARD_STATES_ZH = {
 }
 SETTING_SOURCE_ZH = {"policy": "政策文件默认值", "admin": "管理员设置"}
 ACTIONS_ZH = {name: t.label for name, t in TRANSITIONS.items()}
+# The monitoring index's method options (web/monitor.py checks the codes against them).
+NORMALISATION_ZH = {"minmax": "固定阈值极差标准化", "zscore": "Z 分数标准化"}
+AGGREGATION_ZH = {"arithmetic": "算术加权", "geometric": "几何加权"}
+IMPUTATION_ZH = {"mean": "其他市均值插补", "carry_forward": "上年值插补"}
+# A plan item's state on the as-of date, and the flag of an item without recent reports.
+PLAN_STATE_ZH = {**STATE_ZH, "stale": STALE_ZH}
 TABLES: dict[str, dict[str, str]] = {
     "role": ROLE_ZH,
     "level": LEVEL_ZH,
@@ -44,6 +53,11 @@ TABLES: dict[str, dict[str, str]] = {
     "state": STATES_ZH,
     "status": STATUS_ZH,
     "kind": APPLICANT_KINDS,
+    "normalisation": NORMALISATION_ZH,
+    "aggregation": AGGREGATION_ZH,
+    "imputation": IMPUTATION_ZH,
+    "target_status": TARGET_STATUS_ZH,
+    "plan_state": PLAN_STATE_ZH,
 }
 
 

@@ -17,6 +17,11 @@ from jinshu.monitor.targets import progress
 from jinshu.monitor.uncertainty import analyse
 from jinshu.monitor.values import current_values, import_values
 from jinshu.store.models import User
+from jinshu.web.i18n import gettext as _
+from jinshu.web.i18n import message
+from jinshu.web.labels import AGGREGATION_ZH as AGGREGATION
+from jinshu.web.labels import IMPUTATION_ZH as IMPUTATION
+from jinshu.web.labels import NORMALISATION_ZH as NORMALISATION
 from jinshu.web.pages import render
 from jinshu.web.security import check_csrf
 from jinshu.web.work import web_user
@@ -24,16 +29,16 @@ from jinshu.web.work import web_user
 router = APIRouter(include_in_schema=False)
 VIEWERS = ("analyst", "finance", "city_reviewer", "department_reviewer", "admin")
 EDITORS = ("analyst", "admin")
-NORMALISATION = {"minmax": "固定阈值极差标准化", "zscore": "Z 分数标准化"}
-AGGREGATION = {"arithmetic": "算术加权", "geometric": "几何加权"}
-IMPUTATION = {"mean": "其他市均值插补", "carry_forward": "上年值插补"}
 
 
 def _viewer(request: Request, session: SessionDep, roles: tuple[str, ...] = VIEWERS) -> User:
     user = web_user(request, session)
     if user.role not in roles:
         raise HTTPException(
-            403, "无权查看监测数据" if roles == VIEWERS else "只有分析人员和管理员可以修改监测数据"
+            403,
+            _("无权查看监测数据")
+            if roles == VIEWERS
+            else _("只有分析人员和管理员可以修改监测数据"),
         )
     return user
 
@@ -61,12 +66,12 @@ def monitor_home(
         or aggregation not in AGGREGATION
         or imputation not in IMPUTATION
     ):
-        raise HTTPException(422, "未知的方法选项")
+        raise HTTPException(422, _("未知的方法选项"))
     try:
         chosen = method(session, normalisation, aggregation, imputation)  # type: ignore[arg-type]
         result = index_json(index_for(session, default_framework(), year, chosen))
     except MethodError as exc:
-        error = exc.entries[0].message_zh
+        error = message(exc.entries[0])
         chosen = method(session)
         result = index_json(index_for(session, default_framework(), year, chosen))
     now = current_values(session)
@@ -94,9 +99,12 @@ def monitor_home(
         chart=chart,
         error=error,
         options={
-            "normalisation": NORMALISATION,
-            "aggregation": AGGREGATION,
-            "imputation": IMPUTATION,
+            name: {code: _(label) for code, label in table.items()}
+            for name, table in (
+                ("normalisation", NORMALISATION),
+                ("aggregation", AGGREGATION),
+                ("imputation", IMPUTATION),
+            )
         },
         chosen={
             "normalisation": normalisation,
@@ -132,7 +140,7 @@ def monitor_city(
     result = index_json(index_for(session, default_framework(), year, method(session)))
     city = next((c for c in result["cities"] if c["code"] == code), None)
     if city is None:
-        raise HTTPException(404, "没有这个市")
+        raise HTTPException(404, _("没有这个市"))
     fw = default_framework()
     return render(
         request,
@@ -184,7 +192,7 @@ async def monitor_import(
             status_code=422,
             me=user,
             report=None,
-            error=str(exc.entries[0]),
+            error=f"{exc.entries[0].location}: {message(exc.entries[0])}",
         )
     return render(
         request,
@@ -230,7 +238,7 @@ async def weights_save(request: Request, session: SessionDep) -> HTMLResponse:
         with session.begin_nested():
             set_weights(session, default_framework(), user.username, changes)
     except MethodError as exc:
-        errors = {e.location.removeprefix("weights."): e.message_zh for e in exc.entries}
+        errors = {e.location.removeprefix("weights."): message(e) for e in exc.entries}
         return render(
             request,
             "monitor/weights.html",

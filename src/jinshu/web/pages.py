@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from markupsafe import Markup
 
 from jinshu.api.deps import PolicyDep, SessionDep
@@ -44,7 +45,10 @@ templates.env.globals.update(
 
 
 def _label_filter(table: dict[str, str]) -> Any:
-    def label(code: str | None) -> str:
+    # pass_context keeps Jinja from folding a label of a literal ("late"|plan_state) into the
+    # compiled template in the language of the first request.
+    @pass_context
+    def label(_context: Any, code: str | None) -> str:
         return "" if code is None else i18n.gettext(table[code]) if code in table else code
 
     return label

@@ -16,23 +16,41 @@ from pydantic import BaseModel, Field
 from jinshu.api.deps import SessionDep
 from jinshu.config import settings
 from jinshu.errors import JinshuError
-from jinshu.store.models import PlanItem, User
+from jinshu.store.models import PlanItem, SupervisionTask, User
 from jinshu.supervise.access import can_see_item, may_view, sees_all, unit_of
 from jinshu.supervise.assess import assess_year, default_as_of
-from jinshu.supervise.flags import STALE_ZH, STATE_ZH
+from jinshu.supervise.flags import STATE_ZH
+from jinshu.supervise.parse import NUMERALS, SECTIONS
 from jinshu.supervise.plans import create_plan_item, get_plan_item, plan_items, status_of
 from jinshu.supervise.progress import add_evidence, get_evidence, report_progress
 from jinshu.supervise.registry import unit_names
 from jinshu.supervise.schemas import PlanItemIn, ReportIn
 from jinshu.supervise.tasks import get_task, list_tasks
 from jinshu.supervise.validation import parse
+from jinshu.web.i18n import gettext as _
+from jinshu.web.i18n import message
+from jinshu.web.labels import PLAN_STATE_ZH
 from jinshu.web.pages import render
 from jinshu.web.security import check_csrf
 from jinshu.web.work import web_user
 from jinshu.workflow.attachments import MAX_ATTACHMENT
 
 router = APIRouter(include_in_schema=False)
-FLAGS: dict[str, Any] = {"STATE_ZH": STATE_ZH, "STALE_ZH": STALE_ZH}
+_NUMERAL = {n: numeral for numeral, n in NUMERALS.items()}
+
+
+def section_heading(task: SupervisionTask) -> str:
+    """The document's heading of a task's section (四、重点任务), in its own words."""
+    return f"{_NUMERAL[task.section]}、{SECTIONS[task.section]}"
+
+
+def area_heading(task: SupervisionTask, numbered: bool = True) -> str:
+    """The document's heading of a task's area (（一）“网”：提升网络设施能力)."""
+    key = f"“{task.area_key}”：" if task.area_key else ""
+    return (f"（{_NUMERAL[task.area]}）" if numbered else "") + key + task.area_title
+
+
+HEADINGS: dict[str, Any] = {"section_heading": section_heading, "area_heading": area_heading}
 
 
 class _View(BaseModel):
@@ -46,7 +64,7 @@ class _View(BaseModel):
 def _viewer(request: Request, session: SessionDep) -> User:
     user = web_user(request, session)
     if not may_view(user):
-        raise HTTPException(403, "督查事项仅对责任单位、分析人员和管理员开放")
+        raise HTTPException(403, _("督查事项仅对责任单位、分析人员和管理员开放"))
     return user
 
 
@@ -55,11 +73,11 @@ def _view(**raw: str) -> tuple[_View, dict[str, str]]:
     try:
         return parse(_View, {k: v for k, v in raw.items() if v.strip()}), {}
     except JinshuError as exc:
-        return _View(), {e.location: e.message_zh for e in exc.entries}
+        return _View(), {e.location: message(e) for e in exc.entries}
 
 
 def _errors(exc: JinshuError) -> dict[str, str]:
-    return {e.location: e.message_zh for e in exc.entries}
+    return {e.location: message(e) for e in exc.entries}
 
 
 @router.get("/work/tasks", response_class=HTMLResponse)
@@ -80,7 +98,7 @@ def tasks_page(request: Request, session: SessionDep, unit: str = "") -> HTMLRes
         groups.setdefault((task.section, task.area), []).append(task)
     return render(
         request, "supervise/tasks.html", me=user, groups=list(groups.values()), counts=counts,
-        units=unit_names(), unit=unit, my_unit=unit_of(user), stale_days=days, **FLAGS,
+        units=unit_names(), unit=unit, my_unit=unit_of(user), stale_days=days, **HEADINGS,
     )  # fmt: skip
 
 
@@ -104,7 +122,7 @@ def _task_page(
     return render(
         request, "supervise/task.html", status_code=status_code, me=user, task=task, items=items,
         as_of=as_of, view=view, errors=errors or {}, form=form or {}, units=unit_names(),
-        **FLAGS,
+        **HEADINGS,
     )  # fmt: skip
 
 
@@ -135,7 +153,7 @@ def create_plan_item_page(
     check_csrf(request, csrf)
     user = _viewer(request, session)
     if user.role != "admin":
-        raise HTTPException(403, "只有管理员可以管理年度行动计划")
+        raise HTTPException(403, _("只有管理员可以管理年度行动计划"))
     get_task(session, task_id)
     form = {
         "task_id": task_id, "year": year, "title": title, "deadline": deadline,
@@ -168,7 +186,7 @@ def _item_page(
     return render(
         request, "supervise/item.html", status_code=status_code, me=user, item=item,
         task=get_task(session, item.task_id), status=status, today=today, reporter=reporter,
-        errors=errors or {}, form=form or defaults, **FLAGS,
+        errors=errors or {}, form=form or defaults,
     )  # fmt: skip
 
 
@@ -253,10 +271,10 @@ def assessment_page(
         "units": [u.unit for u in result.units],
         "series": {s: [getattr(u.as_lead, s) for u in result.units] for s in STATE_ZH},
         "stale": [u.as_lead.stale for u in result.units],
-        "names": {**STATE_ZH, "stale": STALE_ZH},
+        "names": {state: _(label) for state, label in PLAN_STATE_ZH.items()},
     }
     attention = [(i, s) for i, s in result.items if s.state == "overdue" or s.stale]
     return render(
         request, "supervise/assessment.html", status_code=422 if errors else 200, me=user,
-        result=result, years=years, errors=errors, chart=chart, attention=attention, **FLAGS,
+        result=result, years=years, errors=errors, chart=chart, attention=attention,
     )  # fmt: skip
