@@ -18,7 +18,7 @@ from jinshu.monitor.uncertainty import analyse
 from jinshu.monitor.values import current_values, import_values
 from jinshu.store.models import User
 from jinshu.web.i18n import gettext as _
-from jinshu.web.i18n import message
+from jinshu.web.i18n import current_locale, message
 from jinshu.web.labels import AGGREGATION_ZH as AGGREGATION
 from jinshu.web.labels import IMPUTATION_ZH as IMPUTATION
 from jinshu.web.labels import NORMALISATION_ZH as NORMALISATION
@@ -124,7 +124,15 @@ def monitor_uncertainty(
     result = uncertainty_json(
         analyse(default_framework(), current_values(session), year, method(session), base=128)
     )
-    return render(request, "monitor/uncertainty.html", me=user, u=result)
+    english = current_locale() == "en"
+    pillars = {p.code: p.name_en if english else p.name for p in default_framework().pillars}
+    factors = {
+        "normalisation_aggregation": _("标准化与加总方法"),
+        "imputation": _("缺失值插补方法"),
+    } | {
+        f"weight_{code}": _("权重：%(pillar)s") % {"pillar": name} for code, name in pillars.items()
+    }
+    return render(request, "monitor/uncertainty.html", me=user, u=result, factors=factors)
 
 
 @router.get("/monitor/city/{code}", response_class=HTMLResponse)
