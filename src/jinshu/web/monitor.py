@@ -17,8 +17,8 @@ from jinshu.monitor.targets import progress
 from jinshu.monitor.uncertainty import analyse
 from jinshu.monitor.values import current_values, import_values
 from jinshu.store.models import User
-from jinshu.web.i18n import gettext as _
 from jinshu.web.i18n import current_locale, message
+from jinshu.web.i18n import gettext as _
 from jinshu.web.labels import AGGREGATION_ZH as AGGREGATION
 from jinshu.web.labels import IMPUTATION_ZH as IMPUTATION
 from jinshu.web.labels import NORMALISATION_ZH as NORMALISATION
