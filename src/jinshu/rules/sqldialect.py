@@ -18,11 +18,10 @@ written so that the transpiled text is right on the target:
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal, get_args
+from typing import Literal, get_args
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.dialects.postgres import Postgres
 
 from jinshu.money import SCALE
 
@@ -35,30 +34,26 @@ CAP_FIELDS = (("id", "VARCHAR"), ("lim", DEC), ("used", DEC), ("cut", DEC))
 PG_CAP_TYPE = "pg_temp.jinshu_cap"
 
 
-class _Postgres(Postgres):
-    """PostgreSQL as sqlglot writes it, with the array length of an empty array 0, not NULL."""
-
-    class Generator(Postgres.Generator):
-        TRANSFORMS: ClassVar[dict[type[exp.Expression], Any]] = {
-            **Postgres.Generator.TRANSFORMS,
-            exp.ArraySize: lambda self, e: self.func("CARDINALITY", e.this),
-        }
+def _postgres_node(node: exp.Expression) -> exp.Expression:
+    # PostgreSQL's ARRAY_LENGTH of an empty array is NULL; CARDINALITY is 0, as elsewhere.
+    if isinstance(node, exp.ArraySize):
+        return exp.Anonymous(this="CARDINALITY", expressions=[node.this])
+    return node
 
 
 def transpile(sql: str, dialect: Dialect) -> str:
     """The planner's DuckDB text as ``dialect`` runs it (DuckDB's own text is kept as written)."""
     if dialect == "duckdb":
         return sql
-    target = _Postgres if dialect == "postgres" else dialect
-    (out,) = sqlglot.transpile(
-        sql, read="duckdb", write=target, unsupported_level=sqlglot.ErrorLevel.RAISE
-    )
-    return out
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    if dialect == "postgres":
+        tree = tree.transform(_postgres_node)
+    return tree.sql(dialect=dialect, unsupported_level=sqlglot.ErrorLevel.RAISE)
 
 
 def integer_type(dialect: Dialect) -> str:
     """A type wide enough for the scaled integers of an exact division."""
-    return {"duckdb": "HUGEINT", "spark": "DECIMAL(38, 0)", "postgres": "DECIMAL"}[dialect]
+    return {"duckdb": "HUGEINT", "spark": "DECIMAL(38, 0)", "postgres": "DECIMAL(1000, 0)"}[dialect]
 
 
 def floor_div(n: str, d: str, dialect: Dialect) -> str:

@@ -58,7 +58,7 @@ class DuckDBEngine:
         return [d[0] for d in cursor.description], cursor.fetchall()
 
     def to_arrow(self, sql: str, schema: pa.Schema) -> pa.Table:
-        table: pa.Table = self.con.execute(sql).to_arrow_table()
+        table: pa.Table = self.con.sql(sql).to_arrow_table()
         return table.select(schema.names).cast(schema)
 
     def write_parquet(self, sql: str, path: Path, schema: pa.Schema) -> None:
