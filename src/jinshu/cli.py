@@ -480,6 +480,39 @@ def registry_import(
         raise typer.Exit(1)
 
 
+class EngineChoice(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+    postgres = "postgres"
+
+
+EngineOption = Annotated[
+    EngineChoice | None,
+    typer.Option("--engine", help="计算引擎：duckdb（进程内）、spark（本地模式）、postgres"),
+]
+RegistryOption = Annotated[
+    Path | None, typer.Option("--registry", help="名录表目录（每表一个 Parquet；duckdb / spark）")
+]
+PostgresOption = Annotated[
+    str | None, typer.Option("--postgres", help="名录所在的 PostgreSQL 数据库 URL")
+]
+SchemaOption = Annotated[str, typer.Option("--schema", help="PostgreSQL 中名录表所在的 schema")]
+
+
+@contextmanager
+def _engine_errors() -> Iterator[None]:
+    """Problems with the registry or the engine as one clear line and exit code 2."""
+    try:
+        yield
+    except JinshuError as exc:
+        for entry in exc.entries:
+            err.print(f"[red]{entry}[/red]", highlight=False)
+        raise typer.Exit(2) from None
+    except (ValueError, LookupError, OSError) as exc:
+        err.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(2) from None
+
+
 @registry_app.command("export")
 def registry_export(
     parquet: Annotated[
@@ -526,39 +559,6 @@ def registry_export(
             out.print(
                 f"已载入 PostgreSQL（schema {schema}）：{len(cases)} 家企业，{len(tables)} 张表。"
             )
-
-
-class EngineChoice(StrEnum):
-    duckdb = "duckdb"
-    spark = "spark"
-    postgres = "postgres"
-
-
-EngineOption = Annotated[
-    EngineChoice | None,
-    typer.Option("--engine", help="计算引擎：duckdb（进程内）、spark（本地模式）、postgres"),
-]
-RegistryOption = Annotated[
-    Path | None, typer.Option("--registry", help="名录表目录（每表一个 Parquet；duckdb / spark）")
-]
-PostgresOption = Annotated[
-    str | None, typer.Option("--postgres", help="名录所在的 PostgreSQL 数据库 URL")
-]
-SchemaOption = Annotated[str, typer.Option("--schema", help="PostgreSQL 中名录表所在的 schema")]
-
-
-@contextmanager
-def _engine_errors() -> Iterator[None]:
-    """Problems with the registry or the engine as one clear line and exit code 2."""
-    try:
-        yield
-    except JinshuError as exc:
-        for entry in exc.entries:
-            err.print(f"[red]{entry}[/red]", highlight=False)
-        raise typer.Exit(2) from None
-    except (ValueError, LookupError, OSError) as exc:
-        err.print(f"[red]{exc}[/red]", highlight=False)
-        raise typer.Exit(2) from None
 
 
 def _match_on_engine(
