@@ -41,6 +41,7 @@ OUT = ROOT / "out"
 REFORM = ROOT.parent / "policies/shanxi-digital-economy/reforms/lower-p15-annual-cap.yaml"
 CHUNK = 50_000
 TILE_FROM = 1_000_000
+DUCKDB_MEMORY = "12GB"
 
 
 def registry_dir(size: int) -> Path:
@@ -119,6 +120,9 @@ def _measure(engine: Engine, size: int) -> dict[str, Any]:
 def duckdb_child(size: int) -> dict[str, Any]:
     directory = registry_dir(size)
     con = duckdb.connect()
+    # The machine is shared: DuckDB spills to disk past this rather than take 80% of memory.
+    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+    con.execute(f"SET temp_directory = '{OUT / 'duckdb-spill'}'")
     start = time.perf_counter()
     for file in sorted(directory.glob("*.parquet")):
         con.execute(f"CREATE TABLE {file.stem} AS SELECT * FROM read_parquet('{file}')")
