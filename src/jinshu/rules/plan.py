@@ -52,10 +52,11 @@ def _decimal(node: exp.Expression) -> exp.Expression:
 
 
 def _exact_div(a: exp.Expression, b: exp.Expression, dialect: Dialect) -> exp.Expression:
-    """a / b to SCALE places, half away from zero, in integer arithmetic (no floating point).
+    """a / b to SCALE places, half away from zero, exactly, in integer arithmetic.
 
     With A = a * 10^S and B = b * 10^S integers, the quotient in units of 10^-S is
-    (2|A| * 10^S + |B|) // (2|B|), negated when exactly one operand is negative.
+    (2|A| * 10^S + |B|) // (2|B|), negated when exactly one operand is negative; the integer
+    division is the engine's (:func:`jinshu.rules.sqldialect.floor_div`).
     """
     x, y = f"({a.sql(dialect='duckdb')})", f"({b.sql(dialect='duckdb')})"
     big = integer_type(dialect)
