@@ -130,3 +130,21 @@ def test_engine_problems_are_named(tmp_path: Path, database: str) -> None:
         ],
     )
     assert no_registry.exit_code == 2 and "'empty' holds no registry" in _flat(no_registry.output)
+
+
+def test_the_stores_registry_exports_and_matches(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    assert runner.invoke(app, ["db", "upgrade", "--database-url", url]).exit_code == 0
+    made = runner.invoke(app, ["demo", "--size", "40", "--database-url", url])
+    assert made.exit_code == 0, made.output
+    exported = runner.invoke(
+        app, ["registry", "export", "--parquet", str(tmp_path / "reg"), "--database-url", url]
+    )
+    assert exported.exit_code == 0, exported.output
+    enterprises = pq.read_table(tmp_path / "reg" / "enterprises.parquet")
+    assert enterprises.num_rows >= 40
+    assert pq.read_table(tmp_path / "reg" / "history.parquet").num_rows > 0  # the ledger's awards
+    summary = _match(
+        "--engine", "duckdb", "--registry", str(tmp_path / "reg"), "--out", str(tmp_path / "r.parquet")
+    )  # fmt: skip
+    assert summary["rows"] == pq.read_table(tmp_path / "r.parquet").num_rows > 0
