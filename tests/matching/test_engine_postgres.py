@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import psycopg
 import pytest
 
@@ -94,3 +95,18 @@ def test_postgres_divides_exactly(engine: PostgresEngine) -> None:
     engine.register_arrow("pairs", division_table())
     _, rows = engine.rows(quotient_sql("postgres"))
     assert [r[0] for r in rows] == expected_quotients()
+
+
+def test_postgres_reads_a_number_where_duckdb_does(engine: PostgresEngine) -> None:
+    import pyarrow as pa
+
+    from jinshu.rules.sqldialect import numeric_or_null
+
+    texts = ["100000000", " 5 ", ".5", "5.", "-2.25", "1e8", "abc", "1.2.3", ""]
+    engine.register_arrow("texts", pa.table({"t": texts}))
+    con = duckdb.connect()
+    con.register("texts", pa.table({"t": texts}))
+    duck = con.execute(f"SELECT {numeric_or_null('t', 'duckdb')} FROM texts").fetchall()
+    _, pg = engine.rows(f"SELECT {numeric_or_null('t', 'postgres')} AS v FROM texts")
+    assert pg == duck
+    assert [r[0] for r in pg].count(None) == 3

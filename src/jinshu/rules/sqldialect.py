@@ -84,7 +84,8 @@ def distinct(items: str, dialect: Dialect) -> str:
 def numeric_or_null(text: str, dialect: Dialect) -> str:
     """``text`` as a DECIMAL, NULL where it is not a number."""
     if dialect == "postgres":
-        return f"CASE WHEN {text} ~ '^ *[-+]?[0-9]+([.][0-9]*)? *$' THEN CAST({text} AS {DEC}) END"
+        number = "^ *[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)? *$"
+        return f"CASE WHEN {text} ~ '{number}' THEN CAST({text} AS {DEC}) END"
     return f"TRY_CAST({text} AS {DEC})"
 
 
