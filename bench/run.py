@@ -12,6 +12,8 @@ Sections:
 3. Every item over the synthetic registry, per size, each size in its own process so that peak
    memory (max RSS) is its own: seconds, enterprises per second, result rows; then baseline plus
    one reform (the fiscal simulation of `jinshu reform`) on the same registry.
+4. Every item on each engine (bench/engines.py): DuckDB as the registry grows (100,000,
+   1,000,000, 5,000,000 enterprises from Parquet), Spark local mode at 1,000,000.
 
 Results are printed and written to bench/out/results.json.
 """
@@ -38,6 +40,7 @@ import pyarrow as pa
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
+from bench import engines  # noqa: E402
 from bench.peers import numpy_rules, openfisca_rules  # noqa: E402
 from jinshu.calculator import calculate  # noqa: E402
 from jinshu.facts.schema import RECORD_KINDS  # noqa: E402
@@ -246,6 +249,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000", help="registry sizes, comma-separated")
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows for the three-rule race")
+    parser.add_argument(
+        "--engine-sizes", default="100000,1000000,5000000", help="DuckDB sizes for section 4"
+    )
+    parser.add_argument("--spark-sizes", default="1000000", help="Spark sizes for section 4")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--objects", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -291,6 +298,13 @@ def main() -> None:
             f"   baseline plus one reform (loan interest 5% → 4%): {r['baseline_plus_reform_s']:.1f} s, "
             f"cost change {r['reform_change_yuan']} yuan"
         )
+    out["engines"] = []
+    for kind, sizes in (("duckdb", args.engine_sizes), ("spark", args.spark_sizes)):
+        for size in [int(x) for x in sizes.split(",") if x]:
+            print(f"4. every item on {kind}, {size:,} enterprises (registry from Parquet)")
+            engines.registry_dir(size)  # made outside the measurement
+            out["engines"].append(engines.run(kind, size))
+            print(engines.report_line(out["engines"][-1]))
     (ROOT / "out").mkdir(exist_ok=True)
     (ROOT / "out" / "results.json").write_text(json.dumps(out, indent=2), "utf-8")
 

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -480,13 +483,146 @@ def registry_import(
         raise typer.Exit(1)
 
 
+class EngineChoice(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+    postgres = "postgres"
+
+
+EngineOption = Annotated[
+    EngineChoice | None,
+    typer.Option("--engine", help="计算引擎：duckdb（进程内）、spark（本地模式）、postgres"),
+]
+RegistryOption = Annotated[
+    Path | None, typer.Option("--registry", help="名录表目录（每表一个 Parquet；duckdb / spark）")
+]
+PostgresOption = Annotated[
+    str | None, typer.Option("--postgres", help="名录所在的 PostgreSQL 数据库 URL")
+]
+SchemaOption = Annotated[str, typer.Option("--schema", help="PostgreSQL 中名录表所在的 schema")]
+
+
+@contextmanager
+def _engine_errors() -> Iterator[None]:
+    """Problems with the registry or the engine as one clear line and exit code 2."""
+    try:
+        yield
+    except JinshuError as exc:
+        for entry in exc.entries:
+            err.print(f"[red]{entry}[/red]", highlight=False)
+        raise typer.Exit(2) from None
+    except (ValueError, LookupError, OSError) as exc:
+        err.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(2) from None
+
+
+@registry_app.command("export")
+def registry_export(
+    parquet: Annotated[
+        Path | None, typer.Option("--parquet", help="写入此目录（每表一个 Parquet 文件）")
+    ] = None,
+    postgres: PostgresOption = None,
+    schema: SchemaOption = "registry",
+    year: Annotated[int, typer.Option(help="绩效年度（取数据库名录时用）")] = 2020,
+    synthetic: Annotated[int | None, typer.Option(help="改为导出合成名录（企业数）")] = None,
+    database_url: DbUrl = None,
+) -> None:
+    """导出名录表（企业、年度数据、各类记录、已获奖励）到 Parquet 目录或 PostgreSQL，供 --engine 计算。"""
+    from jinshu.facts.validate import validate_case
+    from jinshu.matching.registry_files import write_registry
+    from jinshu.matching.tables import case_tables
+    from jinshu.rules.load import default_policy_set
+
+    if parquet is None and postgres is None:
+        err.print("[red]请给出 --parquet 目录或 --postgres 数据库 URL[/red]")
+        raise typer.Exit(2)
+    policy = default_policy_set()
+    if synthetic is not None:
+        from jinshu.facts.synthetic import generate_registry
+
+        raws = generate_registry(synthetic, seed=2020, year=year)
+        cases = [validate_case(r, known_items=policy.items) for r in raws]
+    else:
+        from jinshu.matching.match import registry_cases
+        from jinshu.store.db import session_factory, transaction
+
+        with transaction(session_factory(database_url)) as session:
+            cases, invalid = registry_cases(session, policy, year)
+        for eid, reason in invalid.items():
+            err.print(f"[yellow]{eid}：名录数据无效，未导出（{reason}）[/yellow]", highlight=False)
+    tables = case_tables(cases)
+    with _engine_errors():
+        if parquet is not None:
+            write_registry(tables, parquet)
+            out.print(f"已写入 {parquet}：{len(cases)} 家企业，{len(tables)} 张表。")
+        if postgres is not None:
+            from jinshu.matching.engines.postgres import load_registry
+
+            load_registry(postgres, tables, schema)
+            out.print(
+                f"已载入 PostgreSQL（schema {schema}）：{len(cases)} 家企业，{len(tables)} 张表。"
+            )
+
+
+def _match_on_engine(
+    year: int,
+    engine: EngineChoice | None,
+    registry: Path | None,
+    results: Path | None,
+    postgres: str | None,
+    schema: str,
+    as_json: bool,
+) -> None:
+    from jinshu.matching.engine_run import match_to_parquet, open_engine, summarize
+    from jinshu.rules.load import default_policy_set
+
+    if engine is None or results is None:
+        err.print("[red]--engine 与 --out 须同时给出（--registry / --postgres 指明名录所在）[/red]")
+        raise typer.Exit(2)
+    policy = default_policy_set()
+    if not policy.in_force(year):
+        err.print(f"[red]--year {year}：文件在该年度不适用[/red]")
+        raise typer.Exit(2)
+    with (
+        _engine_errors(),
+        open_engine(
+            engine.value, registry=registry, postgres_url=postgres, schema=schema
+        ) as running,
+    ):
+        match_to_parquet(running, policy, year, results)
+    summary = {"engine": engine.value, "year": year, "out": str(results), **summarize(results)}
+    if as_json:
+        _print_json(summary)
+        return
+    out.print(
+        f"{year}年（{engine.value}）：{summary['enterprises']} 家企业，{summary['rows']} 条结果，"
+        f"符合 {summary['eligible']} 条共 {fmt(summary['eligible_total'])} 元，"
+        f"待审 {summary['needs_review']} 条；已写入 {results}。",
+        highlight=False,
+    )
+
+
 @app.command("match")
 def match(
     year: Annotated[int, typer.Option(help="绩效年度")],
     database_url: DbUrl = None,
     as_json: AsJson = False,
+    engine: EngineOption = None,
+    registry: RegistryOption = None,
+    results: Annotated[
+        Path | None, typer.Option("--out", help="结果文件（Parquet；与 --engine 同用）")
+    ] = None,
+    postgres: PostgresOption = None,
+    schema: SchemaOption = "registry",
 ) -> None:
-    """主动匹配（免申即享）：为名录中每家企业计算各项政策，列出符合但尚未申请的奖励。"""
+    """主动匹配（免申即享）：为名录中每家企业计算各项政策，列出符合但尚未申请的奖励。
+
+    给出 --engine 时改为在名录所在处整体计算（duckdb / spark 读 --registry 目录中的 Parquet，
+    postgres 读 --postgres 数据库中的名录表），全部结果写入 --out（Parquet），不写匹配表。
+    """
+    if engine is not None or registry or results or postgres:
+        _match_on_engine(year, engine, registry, results, postgres, schema, as_json)
+        return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from jinshu.matching.match import run_matching
@@ -534,8 +670,16 @@ def reform(
     test: Annotated[bool, typer.Option("--test", help="只运行方案文件自带的测试")] = False,
     as_json: AsJson = False,
     database_url: DbUrl = None,
+    engine: EngineOption = None,
+    registry: RegistryOption = None,
+    postgres: PostgresOption = None,
+    schema: SchemaOption = "registry",
 ) -> None:
-    """政策沙盘：在同一名录上比较现行参数与改革方案的财政成本（按条款、市、行业、层级）。"""
+    """政策沙盘：在同一名录上比较现行参数与改革方案的财政成本（按条款、市、行业、层级）。
+
+    给出 --engine 时，两次计算都在名录所在处进行（duckdb / spark 读 --registry 目录，
+    postgres 读 --postgres 数据库），比较在本地 DuckDB 中完成。
+    """
     from jinshu.facts.synthetic import generate_registry
     from jinshu.facts.validate import validate_case
     from jinshu.matching.reform import (
@@ -566,6 +710,19 @@ def reform(
         print(f"reform: {len(outcomes) - failed} passed, {failed} failed")
         raise typer.Exit(1 if failed else 0)
     budgets = []
+    if engine is not None:
+        from jinshu.matching.engine_run import open_engine
+
+        with (
+            _engine_errors(),
+            open_engine(
+                engine.value, registry=registry, postgres_url=postgres, schema=schema
+            ) as running,
+        ):
+            (count,) = running.rows("SELECT COUNT(*) AS n FROM enterprises")[1][0]
+            report = run_reform(running, policy, plan, year=year)
+        _print_reform(report, year, int(count), as_json)
+        return
     if from_db:
         from sqlalchemy import select
 
@@ -590,11 +747,15 @@ def reform(
             )
         ]
     report = run_reform(registry_connection(cases), policy, plan, year=year, budgets=budgets)
+    _print_reform(report, year, len(cases), as_json)
+
+
+def _print_reform(report: dict[str, Any], year: int, enterprises: int, as_json: bool) -> None:
     if as_json:
         _print_json(report)
         return
     t = report["total"]
-    out.print(f"[bold]{report['reform']}[/bold]（{year}年，{len(cases)} 家企业）")
+    out.print(f"[bold]{report['reform']}[/bold]（{year}年，{enterprises} 家企业）")
     out.print(
         f"确定支出 {fmt(t['base'])} → {fmt(t['reform'])} 元（变化 {fmt(t['change'])}）；"
         f"含评审上限 {fmt(t['base_up_to'])} → {fmt(t['reform_up_to'])} 元"

@@ -1,6 +1,7 @@
 """Evaluate a whole registry at once with the same compiled rules (``evaluate_connection``).
 
-Everything is set-based SQL run by DuckDB in-process: per item the values query
+Everything is set-based SQL, run by DuckDB in-process or by any engine of
+:mod:`jinshu.matching.engines` (Spark, PostgreSQL): per item the values query
 (:mod:`jinshu.rules.plan`), the decision and the item's shared rules
 (:mod:`jinshu.rules.plan_decide`), then the rules across items and clause 1's split over all
 results (:mod:`jinshu.rules.plan_cross`). Clause 16's upgrade difference, whose outcome for one
@@ -21,6 +22,7 @@ import duckdb
 
 from jinshu.facts.case import Case, HistoryEntry
 from jinshu.facts.divisions import PILOT_ZONE
+from jinshu.matching.engines import RESULTS_ARROW, Engine, as_engine, plain
 from jinshu.matching.tables import case_tables
 from jinshu.money import ZERO, fmt
 from jinshu.rules.evaluate import (
@@ -32,16 +34,13 @@ from jinshu.rules.evaluate import (
 )
 from jinshu.rules.plan import base_query, plan_query
 from jinshu.rules.plan_cross import RESULTS_TABLE, plan_finish
-from jinshu.rules.plan_decide import CAP_TYPE, plan_item
+from jinshu.rules.plan_decide import MONEY, plan_item
 from jinshu.rules.policyset import Item, PolicySet
 from jinshu.rules.results import CapTrace, CaseResult, Result
+from jinshu.rules.sqldialect import cap_type
 
 BASE_TABLE = "applicant_year"
-RESULTS_SCHEMA = (
-    "eid VARCHAR, item VARCHAR, idx INTEGER, record_id VARCHAR, project_key VARCHAR, "
-    "place_city VARCHAR, place_county VARCHAR, st VARCHAR, amt DECIMAL(38, 2), "
-    f"mn DECIMAL(38, 2), mx DECIMAL(38, 2), miss VARCHAR[], why VARCHAR[], caps {CAP_TYPE}"
-)
+Connection = duckdb.DuckDBPyConnection | Engine
 
 
 def constants_for(
@@ -66,29 +65,40 @@ def _in_sql(item: Item) -> bool:
 
 
 def run_rules(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     policy: PolicySet,
     year: int,
     constants: Mapping[str, Any],
     items: Collection[str] | None = None,
 ) -> str:
-    """Fill the results table of every SQL-evaluated item; return the finishing query."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {RESULTS_TABLE} ({RESULTS_SCHEMA})")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {BASE_TABLE} AS {base_query(year)}")
+    """Fill the results table of every SQL-evaluated item; return the finishing query.
+
+    The query is the planner's DuckDB text; an engine other than DuckDB transpiles it when it
+    runs it (:meth:`Engine.create_table`).
+    """
+    engine = as_engine(con)
+    dialect = engine.dialect
+    engine.create_empty(RESULTS_TABLE, RESULTS_ARROW)
+    engine.create_table(BASE_TABLE, base_query(year))
     for item in policy.items.values():
         if not _in_sql(item) or (items is not None and item.id not in items):
             continue
-        query = plan_query(item, policy, constants, year, BASE_TABLE)
+        query = plan_query(item, policy, constants, year, BASE_TABLE, dialect)
         keep = set(query.keep)
         project = "k_project_key" if "project_key" in keep else "NULL"
         city = "COALESCE(k_city, k_applicant_city)" if "city" in keep else "k_applicant_city"
         county = (
             "COALESCE(k_county, k_applicant_county)" if "county" in keep else "k_applicant_county"
         )
-        con.execute(
-            f"INSERT INTO {RESULTS_TABLE} SELECT eid, '{item.id}', idx, record_id, {project}, "
-            f"{city}, {county}, st, amt, mn, mx, miss, why, caps "
-            f"FROM ({plan_item(item, query, constants, year)})"
+        # Every column typed as the results table's, so that any engine appends alike.
+        engine.append(
+            RESULTS_TABLE,
+            f"SELECT eid, '{item.id}' AS item, CAST(idx AS INTEGER) AS idx, record_id, "
+            f"CAST({project} AS VARCHAR) AS project_key, CAST({city} AS VARCHAR) AS place_city, "
+            f"CAST({county} AS VARCHAR) AS place_county, st, CAST(amt AS {MONEY}) AS amt, "
+            f"CAST(mn AS {MONEY}) AS mn, CAST(mx AS {MONEY}) AS mx, miss, why, "
+            f"CAST(caps AS {cap_type(dialect)}) AS caps "
+            f"FROM ({plan_item(item, query, constants, year, dialect)}) r",
         )
     return plan_finish(policy, constants, year)
 
@@ -102,7 +112,7 @@ def _clean(names: Sequence[str | None] | None) -> list[str]:
 
 
 def item_rows(
-    con: duckdb.DuckDBPyConnection,
+    engine: Engine,
     policy: PolicySet,
     year: int,
     constants: Mapping[str, Any],
@@ -113,10 +123,10 @@ def item_rows(
     shared = dict(constants)
     for item_id in items:
         item = policy.items[item_id]
-        query = plan_query(item, policy, constants, year)
-        cursor = con.execute(query.sql)
-        position = {d[0]: i for i, d in enumerate(cursor.description)}
-        for row in cursor.fetchall():
+        query = plan_query(item, policy, constants, year, dialect=engine.dialect)
+        names, fetched = engine.rows(query.sql)
+        position = {name: i for i, name in enumerate(names)}
+        for row in fetched:
             own = {name: row[position[f"k_{name}"]] for name in query.keep}
             own["record_id"] = row[2]
             values = RowValues(
@@ -137,29 +147,26 @@ def item_rows(
     return out
 
 
-def _stub_cases(
-    con: duckdb.DuckDBPyConnection, year: int, eids: Collection[str]
-) -> dict[str, Case]:
+def _stub_cases(engine: Engine, year: int, eids: Collection[str]) -> dict[str, Case]:
     """The part of each applicant's case the Python rules read: its years and its history."""
     if not eids:
         return {}
-    con.register("wanted_eids", _eid_table(eids))
+    engine.register_arrow("wanted_eids", _eid_table(eids))
     years: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
-    cursor = con.execute(
+    names, fetched = engine.rows(
         f"SELECT y.* FROM years y JOIN wanted_eids w ON w.eid = y.eid WHERE y.year < {year}"
     )
-    names = [d[0] for d in cursor.description]
-    for row in cursor.fetchall():
+    for row in fetched:
         years[row[0]][row[1]] = {
             n: v for n, v in zip(names[2:], row[2:], strict=True) if v is not None
         }
     history: dict[str, list[HistoryEntry]] = defaultdict(list)
-    for eid, item, h_year, key, level, amount in con.execute(
+    for eid, item, h_year, key, level, amount in engine.rows(
         "SELECT h.eid, item, year, key, level, amount FROM history h "
         "JOIN wanted_eids w ON w.eid = h.eid"
-    ).fetchall():
+    )[1]:
         history[eid].append(HistoryEntry(item, h_year, key, level, amount or ZERO))
-    con.unregister("wanted_eids")
+    engine.drop("wanted_eids")
     return {
         eid: Case(year, {"id": eid}, frozenset(), years[eid], (), tuple(history[eid]))
         for eid in eids
@@ -173,7 +180,7 @@ def _eid_table(eids: Iterable[str]) -> Any:
 
 
 def _python_items(
-    con: duckdb.DuckDBPyConnection,
+    engine: Engine,
     policy: PolicySet,
     year: int,
     constants: Mapping[str, Any],
@@ -188,8 +195,8 @@ def _python_items(
     ]
     if not chosen:
         return {}
-    rows = item_rows(con, policy, year, constants, chosen)
-    known = cases if cases is not None else _stub_cases(con, year, list(rows))
+    rows = item_rows(engine, policy, year, constants, chosen)
+    known = cases if cases is not None else _stub_cases(engine, year, list(rows))
     out: dict[str, list[Result]] = defaultdict(list)
     for eid, by_item in rows.items():
         for item_id in chosen:
@@ -220,7 +227,7 @@ def _split(row: Mapping[str, Any]) -> dict[str, Any] | None:
 
 def evaluate_connection(
     policy: PolicySet,
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     year: int,
     parameters: Mapping[str, Any] | None = None,
     cases: Mapping[str, Case] | None = None,
@@ -230,7 +237,8 @@ def evaluate_connection(
 
     Args:
         policy: the policy set.
-        con: a DuckDB connection holding the tables of :mod:`jinshu.matching.tables`.
+        con: a DuckDB connection or an engine holding the tables of
+            :mod:`jinshu.matching.tables`.
         year: the performance year (the document must be in force).
         parameters: overrides for the whole run (a reform).
         cases: the validated cases when the caller has them (otherwise the rules run in Python
@@ -240,14 +248,14 @@ def evaluate_connection(
     Returns:
         Each applicant's result, by enterprise id, results in catalogue and record order.
     """
+    engine = as_engine(con)
     constants = constants_for(policy, year, parameters)
-    final = run_rules(con, policy, year, constants, items)
-    cursor = con.execute(final)
-    columns = [d[0] for d in cursor.description]
+    final = run_rules(engine, policy, year, constants, items)
+    columns, fetched = engine.rows(final)
     by_eid: dict[str, list[Result]] = defaultdict(list)
     clause_of = {i.id: i.clause for i in policy.items.values()}
     labels = {(i.id, c.id): c.label for i in policy.items.values() for c in i.spec.caps}
-    for values in cursor.fetchall():
+    for values in fetched:
         row = dict(zip(columns, values, strict=True))
         status = row["st"]
         by_eid[row["eid"]].append(
@@ -264,19 +272,19 @@ def evaluate_connection(
                 split=_split(row),
                 caps=[
                     CapTrace(c["id"], labels[(row["item"], c["id"])], c["lim"], c["used"], c["cut"])
-                    for c in row["caps"]
+                    for c in plain(row["caps"])
                 ],
                 index=row["idx"],
             )
         )
-    for eid, extra in _python_items(con, policy, year, constants, items, cases).items():
+    for eid, extra in _python_items(engine, policy, year, constants, items, cases).items():
         by_eid[eid] += extra
     order = {item: n for n, item in enumerate(policy.items)}
     doc = policy.document
     document = f"{doc.number} ({doc.version})"
     infos = [i for i in policy.items.values() if i.grain == "info"] if items is None else []
     finished: dict[str, CaseResult] = {}
-    for (eid,) in con.execute("SELECT eid FROM enterprises").fetchall():
+    for (eid,) in engine.rows("SELECT eid FROM enterprises")[1]:
         results = by_eid.get(eid, []) + [info_result(i) for i in infos]
         results.sort(key=lambda r: (order[r.item], r.index))
         finished[eid] = CaseResult(year, eid, document, results)
@@ -284,7 +292,7 @@ def evaluate_connection(
 
 
 def materialize(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     policy: PolicySet,
     year: int,
     constants: Mapping[str, Any],
@@ -294,37 +302,24 @@ def materialize(
     """Every item's results for the registry on ``con`` into ``table`` (one row per result).
 
     The items whose rules run in Python are added to the SQL results before the rules across
-    items and the split, so the table is complete.
+    items and the split, so the table is complete. Its columns are those of
+    :data:`jinshu.matching.engines.base.FINAL_ARROW`.
     """
-    final = run_rules(con, policy, year, constants, items)
-    rows: list[tuple[Any, ...]] = []
-    for eid, results in _python_items(con, policy, year, constants, items, None).items():
-        for r in results:
-            rows.append(
-                (eid, r.item, r.index, r.record, None, None, None, r.status, r.amount, r.min, r.max,
-                 list(r.missing), list(r.reasons))
-            )  # fmt: skip
+    engine = as_engine(con)
+    final = run_rules(engine, policy, year, constants, items)
+    rows: list[dict[str, Any]] = []
+    for eid, results in _python_items(engine, policy, year, constants, items, None).items():
+        rows += [
+            {"eid": eid, "item": r.item, "idx": r.index, "record_id": r.record, "st": r.status,
+             "amt": r.amount, "mn": r.min, "mx": r.max, "miss": list(r.missing),
+             "why": list(r.reasons), "caps": []}
+            for r in results
+        ]  # fmt: skip
     if rows:
-        # One Arrow batch, not row-by-row inserts (DuckDB's executemany is per row).
         import pyarrow as pa
 
-        names = ["eid", "item", "idx", "record_id", "project_key", "place_city", "place_county",
-                 "st", "amt", "mn", "mx", "miss", "why"]  # fmt: skip
-        columns = {n: [r[i] for r in rows] for i, n in enumerate(names)}
-        money = pa.decimal128(38, 2)
-        extra = pa.table(
-            {
-                **{n: pa.array(columns[n], type=pa.string()) for n in names[:2]},
-                "idx": pa.array(columns["idx"], type=pa.int32()),
-                **{n: pa.array(columns[n], type=pa.string()) for n in names[3:8]},
-                **{n: pa.array(columns[n], type=money) for n in ("amt", "mn", "mx")},
-                **{n: pa.array(columns[n], type=pa.list_(pa.string())) for n in ("miss", "why")},
-            }
-        )
-        con.register("python_results", extra)
-        con.execute(f"INSERT INTO {RESULTS_TABLE} SELECT *, [] FROM python_results")
-        con.unregister("python_results")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {final}")
+        engine.append_arrow(RESULTS_TABLE, pa.Table.from_pylist(rows, schema=RESULTS_ARROW))
+    engine.create_table(table, final)
 
 
 def totals_by_item(con: duckdb.DuckDBPyConnection, final_sql: str) -> dict[str, Decimal]:

@@ -25,7 +25,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from jinshu.errors import CaseError, ErrorEntry, problem
 from jinshu.facts.schema import APPLICANT_KINDS
 from jinshu.facts.validate import validate_case
-from jinshu.matching.batch import constants_for, materialize
+from jinshu.matching.batch import Connection, constants_for, materialize
+from jinshu.matching.engines import DuckDBEngine, Engine, as_engine
+from jinshu.matching.engines.base import FINAL_ARROW
+from jinshu.matching.tables import enterprise_schema
 from jinshu.rules.policyset import PolicySet
 from jinshu.rules.spec import TestSpec
 
@@ -76,8 +79,21 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+def _report_connection(engine: Engine) -> duckdb.DuckDBPyConnection:
+    """Where the comparison runs: the engine's own connection for DuckDB; otherwise a local
+    DuckDB holding the two results tables and the enterprises, fetched from the engine."""
+    if isinstance(engine, DuckDBEngine):
+        return engine.con
+    con = duckdb.connect()
+    for name in ("baseline", "reformed"):
+        con.register(name, engine.to_arrow(f"SELECT * FROM {name}", FINAL_ARROW))
+    schema = enterprise_schema()
+    con.register("enterprises", engine.to_arrow("SELECT * FROM enterprises", schema))
+    return con
+
+
 def run_reform(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     policy: PolicySet,
     reform: Reform,
     *,
@@ -87,21 +103,25 @@ def run_reform(
     """Baseline and reform over the registry tables on ``con``; the report as plain data.
 
     Args:
-        con: a DuckDB connection holding the registry tables.
+        con: a DuckDB connection or an engine (:mod:`jinshu.matching.engines`) holding the
+            registry tables; both runs are made there, the comparison in DuckDB.
         policy: the policy set.
         reform: the parameter changes.
         year: the performance year.
         budgets: budget lines ``{fund, level, region, amount}`` to check the reform against.
     """
-    materialize(con, policy, year, constants_for(policy, year), "baseline")
-    materialize(con, policy, year, constants_for(policy, year, _parsed(policy, reform)), "reformed")
+    engine = as_engine(con)
+    materialize(engine, policy, year, constants_for(policy, year), "baseline")
+    reformed = constants_for(policy, year, _parsed(policy, reform))
+    materialize(engine, policy, year, reformed, "reformed")
+    report = _report_connection(engine)
     clauses = ", ".join(f"('{i.id}', {i.clause}, '{i.spec.fund}')" for i in policy.items.values())
-    con.execute(
+    report.execute(
         f"CREATE OR REPLACE TEMP TABLE item_info AS SELECT * FROM (VALUES {clauses}) t(item, clause, fund)"
     )
     committed = "CASE WHEN st = 'eligible' THEN amt ELSE 0 END"
     up_to = "CASE WHEN st = 'eligible' THEN amt WHEN st = 'needs_review' THEN COALESCE(mx, 0) ELSE 0 END"
-    con.execute(
+    report.execute(
         f"""CREATE OR REPLACE TEMP TABLE compared AS
         SELECT COALESCE(b.eid, r.eid) AS eid, COALESCE(b.item, r.item) AS item,
                COALESCE(b.place_city, r.place_city) AS city,
@@ -121,15 +141,15 @@ def run_reform(
     )
     summary = "SUM(base) AS base, SUM(reform) AS reform, SUM(reform) - SUM(base) AS change, SUM(base_up_to) AS base_up_to, SUM(reform_up_to) AS reform_up_to"
     by_clause = _rows(
-        con,
+        report,
         f"SELECT i.clause, {summary} FROM compared c JOIN item_info i USING (item) GROUP BY ALL ORDER BY i.clause",
     )
     by_item = _rows(
-        con,
+        report,
         f"SELECT item, {summary} FROM compared GROUP BY ALL HAVING SUM(base) <> 0 OR SUM(reform) <> 0 ORDER BY item",
     )
     by_city = _rows(
-        con,
+        report,
         f"SELECT COALESCE(e.city, '（未填）') AS city, {summary} FROM compared c JOIN enterprises e USING (eid) GROUP BY ALL ORDER BY change, city",
     )
     kinds = " UNION ALL ".join(
@@ -138,11 +158,11 @@ def run_reform(
     )
     by_industry = [
         r
-        for r in _rows(con, f"SELECT * FROM ({kinds}) ORDER BY change, industry")
+        for r in _rows(report, f"SELECT * FROM ({kinds}) ORDER BY change, industry")
         if r["base"] or r["reform"]
     ]
     levels = _rows(
-        con,
+        report,
         "SELECT SUM(base_province) AS base_province, SUM(reform_province) AS reform_province, "
         "SUM(base_city) AS base_city, SUM(reform_city) AS reform_city, "
         "SUM(base_county) AS base_county, SUM(reform_county) AS reform_county FROM compared",
@@ -154,21 +174,22 @@ def run_reform(
         by_level.append({"level": lv, "base": base, "reform": after, "change": after - base})
     per_ent = "SELECT eid, SUM(reform) - SUM(base) AS change FROM compared GROUP BY eid"
     counts = _rows(
-        con,
+        report,
         f"SELECT COUNT(*) FILTER (WHERE change > 0) AS gain, COUNT(*) FILTER (WHERE change < 0) AS lose FROM ({per_ent})",
     )[0]
     gainers = _rows(
-        con,
+        report,
         f"SELECT eid, change FROM ({per_ent}) WHERE change > 0 ORDER BY change DESC, eid LIMIT 10",
     )
     losers = _rows(
-        con, f"SELECT eid, change FROM ({per_ent}) WHERE change < 0 ORDER BY change, eid LIMIT 10"
+        report,
+        f"SELECT eid, change FROM ({per_ent}) WHERE change < 0 ORDER BY change, eid LIMIT 10",
     )
-    totals = _rows(con, f"SELECT {summary} FROM compared")[0]
+    totals = _rows(report, f"SELECT {summary} FROM compared")[0]
     exceeded = []
     if budgets:
         spend = _rows(
-            con,
+            report,
             "SELECT i.fund, 'province' AS level, '' AS region, SUM(reform_province) AS cost FROM compared c JOIN item_info i USING (item) GROUP BY ALL "
             "UNION ALL SELECT i.fund, 'city', city, SUM(reform_city) FROM compared c JOIN item_info i USING (item) WHERE reform_city > 0 GROUP BY ALL "
             "UNION ALL SELECT i.fund, 'county', county, SUM(reform_county) FROM compared c JOIN item_info i USING (item) WHERE reform_county > 0 GROUP BY ALL",

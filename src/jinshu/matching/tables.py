@@ -81,6 +81,18 @@ def history_schema() -> pa.Schema:
     )
 
 
+def registry_table_schemas() -> dict[str, pa.Schema]:
+    """Every registry table by name, with its schema."""
+    tables = {
+        "enterprises": enterprise_schema(),
+        "years": years_schema(),
+        "history": history_schema(),
+    }
+    for kind in RECORD_KINDS:
+        tables[f"records_{kind}"] = record_schema(kind)
+    return tables
+
+
 def case_tables(cases: Iterable[Case]) -> dict[str, pa.Table]:
     """Arrow tables of validated cases; each case's enterprise id must be unique in the batch."""
     ent: list[dict[str, Any]] = []

@@ -28,6 +28,7 @@ from jinshu.money import SCALE
 from jinshu.rules.evaluate import payout_roles
 from jinshu.rules.policyset import Expr, Item, PolicySet
 from jinshu.rules.scope import ENTERPRISE_NAMES, display_name
+from jinshu.rules.sqldialect import Dialect, floor_div, integer_type
 
 DEC = f"DECIMAL(38, {SCALE})"
 _TEN_SCALE = 10**SCALE
@@ -50,22 +51,24 @@ def _decimal(node: exp.Expression) -> exp.Expression:
     return exp.cast(node, DEC)
 
 
-def _exact_div(a: exp.Expression, b: exp.Expression) -> exp.Expression:
-    """a / b to SCALE places, half away from zero, in integer arithmetic (no floating point)."""
-    template = (
-        "CASE WHEN {b} IS NULL OR {b} = 0 OR {a} IS NULL THEN NULL ELSE "
-        "CAST(CAST(SIGN({a}) * SIGN({b}) * "
-        "((2 * ABS(CAST({a} * {t} AS HUGEINT)) * {t} + ABS(CAST({b} * {t} AS HUGEINT))) "
-        "// (2 * ABS(CAST({b} * {t} AS HUGEINT)))) AS DECIMAL(38, 0)) "
-        "* CAST('{q}' AS DECIMAL(38, {s})) AS {dec}) END"
-    )
-    sql = template.format(
-        a=f"({a.sql(dialect='duckdb')})",
-        b=f"({b.sql(dialect='duckdb')})",
-        t=_TEN_SCALE,
-        q=format(Decimal(1).scaleb(-SCALE), "f"),
-        s=SCALE,
-        dec=DEC,
+def _exact_div(a: exp.Expression, b: exp.Expression, dialect: Dialect) -> exp.Expression:
+    """a / b to SCALE places, half away from zero, exactly, in integer arithmetic.
+
+    With A = a * 10^S and B = b * 10^S integers, the quotient in units of 10^-S is
+    (2|A| * 10^S + |B|) // (2|B|), negated when exactly one operand is negative; the integer
+    division is the engine's (:func:`jinshu.rules.sqldialect.floor_div`).
+    """
+    x, y = f"({a.sql(dialect='duckdb')})", f"({b.sql(dialect='duckdb')})"
+    big = integer_type(dialect)
+    num = f"2 * ABS(CAST({x} * {_TEN_SCALE} AS {big})) * {_TEN_SCALE} + ABS(CAST({y} * {_TEN_SCALE} AS {big}))"
+    den = f"2 * ABS(CAST({y} * {_TEN_SCALE} AS {big}))"
+    units = floor_div(num, den, dialect)
+    signed = f"CASE WHEN ({x} < 0) <> ({y} < 0) THEN -{units} ELSE {units} END"
+    quantum = format(Decimal(1).scaleb(-SCALE), "f")
+    sql = (
+        f"CASE WHEN {y} IS NULL OR {y} = 0 OR {x} IS NULL THEN NULL ELSE "
+        f"CAST(CAST({signed} AS DECIMAL(38, 0)) * CAST('{quantum}' AS DECIMAL(38, {SCALE})) "
+        f"AS {DEC}) END"
     )
     return _parse(sql)
 
@@ -88,6 +91,7 @@ class Scope:
 
     constants: Mapping[str, Any]
     steps: Mapping[str, exp.Expression]
+    dialect: Dialect = "duckdb"
 
 
 def to_sql(tree: exp.Expression, scope: Scope) -> exp.Expression:
@@ -106,7 +110,7 @@ def to_sql(tree: exp.Expression, scope: Scope) -> exp.Expression:
         if isinstance(node, exp.Mul):
             return _decimal(exp.Paren(this=node))
         if isinstance(node, exp.Div):
-            return _exact_div(node.this, node.expression)
+            return _exact_div(node.this, node.expression, scope.dialect)
         if isinstance(node, exp.Least | exp.Greatest):
             return _null_propagating(node)
         if isinstance(node, exp.Anonymous):
@@ -117,7 +121,9 @@ def to_sql(tree: exp.Expression, scope: Scope) -> exp.Expression:
                     this="DATE_DIFF", expressions=[exp.Literal.string("day"), a, b]
                 )
             if name == "add_years":
-                years = exp.func("TO_YEARS", exp.cast(b, "INTEGER"))
+                # n * INTERVAL '1' YEAR: the form DuckDB, Spark and PostgreSQL all read alike.
+                one_year = exp.Interval(this=exp.Literal.string("1"), unit=exp.var("YEAR"))
+                years = exp.Mul(this=exp.cast(b, "INTEGER"), expression=one_year)
                 return exp.cast(exp.Add(this=a, expression=years), "DATE")
         return node
 
@@ -191,14 +197,19 @@ def base_query(year: int) -> str:
 
 
 def _source(
-    item: Item, policy: PolicySet, constants: Mapping[str, Any], year: int, base_table: str | None
+    item: Item,
+    policy: PolicySet,
+    constants: Mapping[str, Any],
+    year: int,
+    base_table: str | None,
+    dialect: Dialect,
 ) -> str:
     """FROM clause: the item's rows (records or applicants) with the applicant, years, aggregates."""
     base = f"SELECT * FROM {base_table}" if base_table else base_query(year)
     agg_joins = []
     agg_cols = []
     for n, agg in enumerate(item.aggregates):
-        scope = Scope(constants, {})
+        scope = Scope(constants, {}, dialect)
         value = to_sql(agg.expr.tree, scope).sql(dialect="duckdb")
         where = to_sql(agg.where.tree, scope).sql(dialect="duckdb") if agg.where else "TRUE"
         if agg.of == "history":
@@ -231,7 +242,10 @@ def _source(
     extra = "".join(f", {c}" for c in agg_cols)
     joins = " ".join(agg_joins)
     if item.grain == "applicant":
-        return f"SELECT b.*, -1 AS idx, NULL AS record_id{extra} FROM ({base}) b {joins}"
+        return (
+            f"SELECT b.*, -1 AS idx, CAST(NULL AS VARCHAR) AS record_id{extra} "
+            f"FROM ({base}) b {joins}"
+        )
     cols = ", ".join(_record_column(f) for f in record_facts(item.grain))
     return (
         f"SELECT b.*, r.idx{', ' + cols}{extra} FROM records_{item.grain} r "
@@ -259,6 +273,7 @@ def plan_query(
     constants: Mapping[str, Any],
     year: int,
     base_table: str | None = None,
+    dialect: Dialect = "duckdb",
 ) -> ItemQuery:
     """The set-based query of one item for performance year ``year``.
 
@@ -269,6 +284,8 @@ def plan_query(
         year: the performance year.
         base_table: a table already holding :func:`base_query` for the year (a run over many
             items computes it once).
+        dialect: the engine the SQL is for (the text is DuckDB's; see
+            :mod:`jinshu.rules.sqldialect`).
 
     Returns:
         The SQL and the layout of its columns: eid, idx, record_id, then ``c{i}`` / ``m{i}`` per
@@ -278,14 +295,14 @@ def plan_query(
     d = "duckdb"
     # Steps become columns, one layer each (no lateral aliases needed, nothing inlined twice).
     steps = {step.id: exp.column(step.id, table="src") for step in item.steps}
-    scope = Scope(constants, steps)
+    scope = Scope(constants, steps, dialect)
     where = []
     if item.where is not None:
         where.append(to_sql(item.where.tree, scope).sql(dialect=d))
     if item.applies is not None:
         where.append(to_sql(item.applies.tree, scope).sql(dialect=d))
     filter_sql = " WHERE " + " AND ".join(f"({w}) IS TRUE" for w in where) if where else ""
-    sql = f"SELECT * FROM ({_source(item, policy, constants, year, base_table)}) src{filter_sql}"
+    sql = f"SELECT * FROM ({_source(item, policy, constants, year, base_table, dialect)}) src{filter_sql}"
     for step in item.steps:
         tree = step.expr.tree
         if isinstance(tree, exp.Div):
@@ -295,7 +312,7 @@ def plan_query(
                 f"SELECT src.*, {to_sql(tree.this, scope).sql(dialect=d)} AS {num}, "
                 f"{to_sql(tree.expression, scope).sql(dialect=d)} AS {den} FROM ({sql}) src"
             )
-            value = _exact_div(exp.column(num, table="src"), exp.column(den, table="src"))
+            value = _exact_div(exp.column(num, table="src"), exp.column(den, table="src"), dialect)
         else:
             value = to_sql(tree, scope)
         sql = f"SELECT src.*, {value.sql(dialect=d)} AS {step.id} FROM ({sql}) src"

@@ -11,11 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from jinshu.rules.plan_decide import LIVE, MONEY, lit, q, refuse
+from jinshu.rules.plan_decide import LIVE, MONEY, lit, project, q, refuse, size
 from jinshu.rules.policyset import PolicySet
 from jinshu.rules.spec import CrossItemSpec
 
 RESULTS_TABLE = "item_results"
+# The columns of RESULTS_TABLE, in order.
+RESULTS_COLUMNS = (
+    "eid", "item", "idx", "record_id", "project_key", "place_city", "place_county",
+    "st", "amt", "mn", "mx", "miss", "why", "caps",
+)  # fmt: skip
 
 
 def _cross_stages(rule: CrossItemSpec, year: int) -> list[str]:
@@ -23,30 +28,33 @@ def _cross_stages(rule: CrossItemSpec, year: int) -> list[str]:
     member = f"item IN ({members})"
     if rule.key == "project_key":
         group = "COALESCE(t.project_key, '')"
-        awarded = f"(SELECT DISTINCT eid, key AS grp, NULL AS item FROM history WHERE item IN ({members}))"
+        awarded = f"(SELECT DISTINCT eid, key AS grp FROM history WHERE item IN ({members}))"
         on = "a.eid = t.eid AND a.grp = t.project_key"
+        found = "a.eid IS NOT NULL"
     else:
         group = "''"
+        # Awarded another member this year: more than one item, or one that is not this row's.
         awarded = (
-            f"(SELECT DISTINCT eid, NULL AS grp, item FROM history "
-            f"WHERE item IN ({members}) AND year = {year})"
+            f"(SELECT eid, COUNT(DISTINCT item) AS n, MIN(item) AS one FROM history "
+            f"WHERE item IN ({members}) AND year = {year} GROUP BY eid)"
         )
-        on = "a.eid = t.eid AND a.item <> t.item"
+        on = "a.eid = t.eid"
+        found = "(a.n > 1 OR a.one <> t.item)"
     code = q(f"cross_item:{rule.id}")
+    cols = RESULTS_COLUMNS
     first = (
-        f"SELECT * EXCLUDE (hit) REPLACE ({refuse('hit', code)}) FROM (SELECT t.*, "
-        f"(t.{member} AND t.{LIVE} AND EXISTS (SELECT 1 FROM {awarded} a WHERE {on})) AS hit "
-        f"FROM {{prev}} t) u"
+        f"SELECT {project(cols, refuse('hit', code), 'u')} FROM (SELECT t.*, "
+        f"(t.{member} AND t.{LIVE} AND COALESCE({found}, FALSE)) AS hit "
+        f"FROM {{prev}} t LEFT JOIN {awarded} a ON {on}) u"
     )
     rank = " ".join(f"WHEN {q(i)} THEN {n}" for n, i in enumerate(rule.items))
     item_rank = f"CASE item {rank} END"
     value = "COALESCE(CASE st WHEN 'eligible' THEN amt WHEN 'needs_review' THEN mx END, 0)"
     ordering = f"{value} DESC, idx, {item_rank}" if rule.keep == "highest" else f"{item_rank}, idx"
-    candidate = f"({member} AND {LIVE} AND NOT (st = 'needs_review' AND len(miss) > 0))"
+    candidate = f"({member} AND {LIVE} AND NOT (st = 'needs_review' AND {size('miss')} > 0))"
     second = (
-        f"SELECT * EXCLUDE (cand, n, pos, grp) REPLACE "
-        f"({refuse('cand AND n > 1 AND pos > 1', code)}) "
-        f"FROM (SELECT *, COUNT(*) FILTER (WHERE cand) OVER (PARTITION BY eid, grp) AS n, "
+        f"SELECT {project(cols, refuse('cand AND n > 1 AND pos > 1', code), 'b')} "
+        f"FROM (SELECT a.*, SUM(CASE WHEN cand THEN 1 ELSE 0 END) OVER (PARTITION BY eid, grp) AS n, "
         f"ROW_NUMBER() OVER (PARTITION BY eid, grp, cand ORDER BY {ordering}) AS pos "
         f"FROM (SELECT t.*, {candidate} AS cand, {group} AS grp FROM {{prev}} t) a) b"
     )
@@ -57,7 +65,8 @@ def plan_finish(policy: PolicySet, constants: Mapping[str, Any], year: int) -> s
     """The final query over :data:`RESULTS_TABLE`: cross-item rules, then the split.
 
     Only the rows of items that a rule across items names go through those rules; the others are
-    added back untouched, and the split is computed in the same final pass.
+    added back untouched, and the split is computed in the same final pass. The text is DuckDB's
+    and portable as it is (see :mod:`jinshu.rules.sqldialect`).
     """
     rules = [
         r for r in policy.cross_item if (constants.get(r.switch) if r.switch else "on") != "off"
@@ -70,9 +79,10 @@ def plan_finish(policy: PolicySet, constants: Mapping[str, Any], year: int) -> s
     ctes = [f"f0 AS (SELECT * FROM {RESULTS_TABLE} WHERE item IN ({names}))"]
     for n, stage in enumerate(stages, start=1):
         ctes.append(f"f{n} AS ({stage.replace('{prev}', f'f{n - 1}')})")
+    cols = ", ".join(RESULTS_COLUMNS)
     ctes.append(
-        f"everything AS (SELECT * FROM f{len(stages)} UNION ALL BY NAME "
-        f"SELECT * FROM {RESULTS_TABLE} WHERE item NOT IN ({names}))"
+        f"everything AS (SELECT {cols} FROM f{len(stages)} UNION ALL "
+        f"SELECT {cols} FROM {RESULTS_TABLE} WHERE item NOT IN ({names}))"
     )
     split_items = {i.id: i.spec.split for i in policy.items.values() if i.spec.split}
     parts = {}
