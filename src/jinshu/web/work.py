@@ -175,8 +175,16 @@ def _application_page(
         if app.state == "info_requested"
         else None
     )
+    # A condition's text says why it fails: show it only beside a condition that failed.
+    condition_ids = {c.id for c in policy.items[app.item].conditions}
+    verdicts = {
+        s["name"]: {"是": True, "否": False}.get(s["value"])
+        for s in (app.result or {}).get("steps", [])
+        if s["name"] in condition_ids
+    }
     return render(
         request, "work/application.html", status_code=status, me=user, app=app, award=award,
+        verdicts=verdicts,
         item=policy.items[app.item], actions=_actions(user, app), error=error,
         history=[h for h in history if h.application_id != app.id], paid=paid, plan=plan,
         enterprise=session.get(Enterprise, app.enterprise_id), info_note=note,
