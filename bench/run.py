@@ -180,7 +180,7 @@ def three_rules(rows: int) -> dict[str, Any]:
             f"""SELECT COUNT(*) FROM floor f LEFT JOIN results r
                 ON r.eid = 'E' || f.i AND r.item = '{item}' AND r.st = 'eligible'
                 WHERE COALESCE(CAST(r.amt * 100 AS BIGINT), 0) <> f.{item}"""
-        ).fetchone()
+        ).fetchall()[0]
         mismatches[item] = int(differ)
     of_error = {item: int((peer[item] - floor[item]).sum()) for item in THREE}
     of_rows = {item: int((peer[item] != floor[item]).sum()) for item in THREE}
@@ -217,8 +217,8 @@ def registry_child(size: int, objects: bool) -> dict[str, Any]:
     final = run_rules(con, policy, YEAR, constants_for(policy, YEAR))
     con.execute(f"CREATE TEMP TABLE results AS {final}")
     t_sql = time.perf_counter() - start
-    (counted,) = con.execute("SELECT COUNT(*) FROM results").fetchone()
-    (total,) = con.execute("SELECT SUM(amt) FROM results WHERE st = 'eligible'").fetchone()
+    (counted,) = con.execute("SELECT COUNT(*) FROM results").fetchall()[0]
+    (total,) = con.execute("SELECT SUM(amt) FROM results WHERE st = 'eligible'").fetchall()[0]
     out = {
         "enterprises": size,
         "setup_s": t_setup,
