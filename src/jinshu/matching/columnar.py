@@ -330,6 +330,7 @@ def load_registry(tables: Mapping[str, pa.Table]) -> ColumnarRegistry:
 def registry_from_connection(con: duckdb.DuckDBPyConnection) -> ColumnarRegistry:
     """Load the registry tables held (or registered) on a DuckDB connection."""
     names = ["enterprises", "years", "history", *(f"records_{k}" for k in RECORD_KINDS)]
+    con.execute("SELECT 1").fetchall()  # let go of a result the caller left unfinished
     tables = {}
     for name in names:
         try:
