@@ -131,7 +131,7 @@ def _shake(raw: dict[str, Any], rng: random.Random, items: list[str]) -> dict[st
                     d = Decimal(value)
                 except ArithmeticError:
                     continue
-                rec[name] = str(d + Decimal(rng.randint(0, 10**6)).scaleb(-rng.randint(3, 4)))
+                rec[name] = str(d + Decimal(rng.randint(0, 10**6)).scaleb(-rng.randint(3, 9)))
         keys += [str(rec[k]) for k in ("id", "project_key", "type", "person_key") if k in rec]
     records = raw.get("records", [])
     if records and rng.random() < 0.2:

@@ -339,21 +339,46 @@ def _wide_neg(a: Wide) -> Wide:
     return Wide(_pick(zero, -a.h, -a.h - 1), _pick(zero, 0, LIMB - a.l), -a.hi - 1, -a.lo, a.null)
 
 
-def divide(a: Num, b: Num) -> Wide:
+def _signed(out: Wide, negative: Bools, lo_nonneg: bool) -> Wide:
+    """``out`` (a magnitude) negated where ``negative``."""
+    if lo_nonneg:
+        return out
+    neg = _wide_neg(out)
+    sign = _bool(negative)
+    return Wide(_pick(sign, neg.h, out.h), _pick(sign, neg.l, out.l), -out.hi - 1, out.hi, out.null)
+
+
+def _magnitude(a: Num | Wide) -> tuple[Ints, Ints | None, Bools]:
+    """|a| as an integer part and (for a quotient) its 12-digit fraction; and where a < 0."""
+    if isinstance(a, Num):
+        v = a.v
+        return (abs(v) if isinstance(v, int) else np.abs(v)), None, _bool(v < 0)
+    neg = _wide_neg(a)
+    below = _bool(a.h < 0)
+    return _pick(below, neg.h, a.h), _pick(below, neg.l, a.l), below
+
+
+def divide(a: Num | Wide, b: Num) -> Wide:
     """``a / b`` to 12 places, half away from zero, exactly; NULL where ``b`` is 0.
 
-    With ``n = |a|``, ``d = |b|`` in their units, the result is ``Q / 10**12`` where
-    ``Q = round(n * 10**e / d)`` and ``e = 12 + scale(b) - scale(a)``: the integer quotient first,
-    then ``e`` more digits in chunks small enough that ``remainder * 10**k`` stays in int64, each
-    chunk appended to a two-limb accumulator (base 10**12), then the rounding digit.
+    With ``d = |b|`` in its units, the result is ``Q / 10**12`` where ``Q = round(|a| * 10**(12 +
+    scale(b)) / d)``, ``|a|`` read as a stream of digits: its integer units (for a number at scale
+    ``s``, ``s`` of them are places, so ``e = 12 + scale(b) - s`` digits follow), then for a
+    quotient its 12 fraction digits, then zeros. The integer quotient comes first, then the digits
+    in chunks small enough that ``remainder * 10**k`` stays in int64, each appended to a two-limb
+    accumulator (base 10**12), then the rounding digit (``2 * remainder >= d``) and the sign.
     """
-    e = SCALE + b.scale - a.scale
+    if isinstance(a, Num):
+        e = SCALE + b.scale - a.scale
+        nmax = max(abs(a.lo), abs(a.hi))
+    else:
+        e = SCALE + b.scale
+        nmax = max(abs(a.lo), abs(a.hi)) + 1
     if e < 0:
         raise Unsupported("a dividend with more places than the quotient keeps")
     dmax = max(abs(b.lo), abs(b.hi), 1)
     # The least |divisor| that is not zero: 1 unit unless the bounds exclude zero.
     dmin = min(abs(b.lo), abs(b.hi)) if b.lo > 0 or b.hi < 0 else 1
-    nmax = max(abs(a.lo), abs(a.hi))
     kmax = len(str(INT64_MAX // (2 * dmax))) - 1
     if kmax < 1:
         raise Unsupported("a divisor too large for exact division in 64 bits")
@@ -361,34 +386,124 @@ def divide(a: Num, b: Num) -> Wide:
     _fits(-top - 1, top + 1, "quotient")
     zero = b.v == 0
     null = nulls(a.null, b.null, _mask(_bool(zero)))
-    n = abs(a.v) if isinstance(a.v, int) else np.abs(a.v)
+    n, fraction, a_negative = _magnitude(a)
     d: Ints = abs(b.v) if isinstance(b.v, int) else np.abs(b.v)
     if isinstance(d, int):
         d = d or 1
     elif null is not None:
         d = np.where(d == 0, 1, d)
-    q, r = divmod(n, d) if isinstance(n, int) and isinstance(d, int) else np.divmod(n, d)
+    scalar = isinstance(n, int) and isinstance(d, int) and not isinstance(fraction, np.ndarray)
+    q, r = divmod(n, d) if scalar else np.divmod(n, d)
     h, l = q // LIMB, q % LIMB  # noqa: E741
-    left = e
+    left, used = e, 0
     while left > 0:
         k = min(left, kmax, SCALE)
-        c, r = divmod(r * 10**k, d) if isinstance(r, int) else np.divmod(r * 10**k, d)
+        t = r * 10**k
+        if fraction is not None and used < SCALE:
+            taken = min(k, SCALE - used)
+            t = t + (fraction // 10 ** (SCALE - used - taken)) % 10**taken * 10 ** (k - taken)
+            used += taken
+        c, r = divmod(t, d) if scalar else np.divmod(t, d)
         keep = 10 ** (SCALE - k)
         h, l = h * 10**k + l // keep, (l % keep) * 10**k + c  # noqa: E741
         left -= k
     l = l + (2 * r >= d)  # noqa: E741
     out = _normal(h, l, 0, top, null)
-    negative = (a.v < 0) ^ (b.v < 0)
-    if a.lo >= 0 and b.lo >= 0:
-        return out
-    neg = _wide_neg(out)
-    return Wide(
-        _pick(_bool(negative), neg.h, out.h),
-        _pick(_bool(negative), neg.l, out.l),
-        -top - 1,
-        top,
-        null,
-    )
+    negative = _bool(a_negative ^ (b.v < 0))
+    return _signed(out, negative, a.lo >= 0 and b.lo >= 0)
+
+
+#: limbs of exact products: base 10**7, so that a sum of five limb products stays in int64
+_B7 = 10**7
+
+
+def _limbs(a: Num | Wide) -> tuple[list[Ints], int, Bools]:
+    """|a| as base-10**7 limbs (least significant first), its scale, and where a < 0."""
+    whole, fraction, negative = _magnitude(a)
+    limbs = [whole % _B7, whole // _B7 % _B7, whole // _B7**2]
+    if fraction is None:
+        assert isinstance(a, Num)
+        return limbs, a.scale, negative
+    # h * 10**12 + l: shift the integer part by 12 digits (one limb and 5 digits).
+    low = [fraction % _B7, fraction // _B7]
+    shifted = [0, limbs[0] % 100 * 10**5, limbs[0] // 100 + limbs[1] % 100 * 10**5]
+    shifted += [limbs[1] // 100 + limbs[2] % 100 * 10**5, limbs[2] // 100]
+    out: list[Ints] = [low[0], low[1] + shifted[1], *shifted[2:]]
+    return out, SCALE, negative
+
+
+def _carry(c: list[Ints]) -> list[Ints]:
+    out: list[Ints] = []
+    carry: Ints = 0
+    for x in c:
+        t = x + carry
+        out.append(t % _B7)
+        carry = t // _B7
+    out.append(carry)
+    return out
+
+
+def _drop(limbs: list[Ints], digits: int) -> list[Ints]:
+    """Limbs of ``floor(P / 10**digits)``."""
+    q, r = divmod(digits, 7)
+    rest = limbs[q:] or [0]
+    if r == 0:
+        return rest
+    f = 10**r
+    return [x // f + (rest[i + 1] % f if i + 1 < len(rest) else 0) * 10 ** (7 - r)
+            for i, x in enumerate(rest)]  # fmt: skip
+
+
+def _low(limbs: list[Ints], digits: int) -> Ints:
+    """``P mod 10**digits`` (digits <= 14)."""
+    out: Ints = 0
+    for k in range(0, digits, 7):
+        take = min(7, digits - k)
+        out = out + limbs[k // 7] % 10**take * 10**k if k // 7 < len(limbs) else out
+    return out
+
+
+def _value(limbs: list[Ints]) -> Ints:
+    """P itself (the caller's bounds prove it fits in int64)."""
+    out: Ints = 0
+    for k, x in enumerate(limbs[:3]):
+        out = out + x * _B7**k
+    return out
+
+
+def multiply_exact(a: Num | Wide, b: Num | Wide) -> Wide:
+    """``a * b`` rounded half away from zero to 12 places, whatever the product's size.
+
+    Both magnitudes are split into base-10**7 limbs, multiplied schoolbook (each column a sum of
+    at most five products below 10**14) and carried; the digits beyond 12 places are dropped with
+    the first of them deciding the rounding; the rest become the two limbs of a :class:`Wide`.
+    """
+    # Largest magnitudes in units of each operand's last place (10**-12 for a quotient).
+    amax = max(abs(a.lo), abs(a.hi)) if isinstance(a, Num) else (max(-a.lo, a.hi) + 1) * LIMB
+    bmax = max(abs(b.lo), abs(b.hi)) if isinstance(b, Num) else (max(-b.lo, b.hi) + 1) * LIMB
+    sa = a.scale if isinstance(a, Num) else SCALE
+    sb = b.scale if isinstance(b, Num) else SCALE
+    top = amax * bmax // 10 ** (sa + sb) + 1
+    _fits(-top - 1, top + 1, "product")
+    x, _, xneg = _limbs(a)
+    y, _, yneg = _limbs(b)
+    c: list[Ints] = [0] * (len(x) + len(y) - 1)
+    for i, xi in enumerate(x):
+        for j, yj in enumerate(y):
+            c[i + j] = c[i + j] + xi * yj
+    digits = _carry(c)
+    e = sa + sb - SCALE
+    if e >= 0:
+        kept = _drop(digits, e)
+        frac, whole = _low(kept, SCALE), _value(_drop(kept, SCALE))
+        if e > 0:
+            frac = frac + (_low(_drop(digits, e - 1), 1) >= 5)
+    else:
+        frac = _low(digits, SCALE + e) * 10 ** (-e)
+        whole = _value(_drop(digits, SCALE + e))
+    out = _normal(whole, frac, 0, top, nulls(a.null, b.null))
+    negative = _bool(xneg ^ yneg)
+    return _signed(out, negative, a.lo >= 0 and b.lo >= 0)
 
 
 def money(a: Num | Wide) -> Num:
@@ -528,13 +643,18 @@ def arith(op: str, a: Value, b: Value) -> Value:
         lo, hi = x.lo - y.hi, x.hi - y.lo
         _fits(lo, hi, "difference")
         return Num(x.v - y.v, x.scale, lo, hi, null)
-    if isinstance(a, Wide) or isinstance(b, Wide):
-        raise Unsupported(f"{op} on a quotient")
     if op == "*":
-        lo, hi = _bounds_mul(a, b)
-        _fits(lo, hi, "product")
-        product = Num(a.v * b.v, a.scale + b.scale, lo, hi, null)
-        return round_to(product, SCALE) if product.scale > SCALE else product
+        if isinstance(a, Num) and isinstance(b, Num):
+            try:
+                lo, hi = _bounds_mul(a, b)
+                _fits(lo, hi, "product")
+                product = Num(a.v * b.v, a.scale + b.scale, lo, hi, null)
+                return round_to(product, SCALE) if product.scale > SCALE else product
+            except Unsupported:
+                pass  # beyond 64 bits: the exact product in limbs
+        return multiply_exact(a, b)
+    if isinstance(b, Wide):
+        raise Unsupported("a division by a quotient")
     return divide(a, b)
 
 

@@ -293,50 +293,48 @@ def sum_by(index: I64, values: I64, size: int) -> I64:
 
 
 def keyed_match(
-    h_ent: I64, h_key: I64, h_amount: I64 | None, q_ent: I64, q_key: I64, n_codes: int
+    h_ent: I64,
+    h_key: I64 | None,
+    h_amount: I64 | None,
+    q_ent: I64,
+    q_key: I64 | None,
+    n_codes: int,
 ) -> tuple[BoolArr, I64]:
-    """For each query (ent, key): whether a history row has both, and the sum of their amounts.
+    """For each query (applicant, key): whether a history row has both, and their amounts' sum.
 
-    Keys are string codes; a code held by one applicant only is looked up directly in a
-    code-indexed array, a code shared by several applicants (rare) through a sorted join.
+    Keys are string codes (None: the applicant alone). Only the history rows whose applicant
+    and key some query has are kept; those few are grouped (sorted, exact sums) and each query
+    finds its group by binary search.
     """
-    amount = h_amount if h_amount is not None else np.zeros(len(h_ent), np.int64)
     hit = np.zeros(len(q_ent), np.bool_)
     total = np.zeros(len(q_ent), np.int64)
     if len(h_ent) == 0 or len(q_ent) == 0:
         return hit, total
-    # Only the history rows whose key some query has matter.
-    wanted = np.zeros(n_codes + 1, np.bool_)
-    wanted[q_key[q_key >= 0]] = True
-    keep = np.flatnonzero(wanted[np.where(h_key >= 0, h_key, n_codes)] & (h_key >= 0))
-    h_ent, h_key, amount = h_ent[keep], h_key[keep], amount[keep]
-    owner = np.full(n_codes + 1, -1, np.int64)
-    owner[h_key] = h_ent
-    shared_code = np.zeros(n_codes + 1, np.bool_)
-    shared_code[h_key[owner[h_key] != h_ent]] = True
-    by_code = sum_by(h_key, amount, n_codes + 1)
+    amount = h_amount if h_amount is not None else np.zeros(len(h_ent), np.int64)
+    if q_key is None or h_key is None:
+        q_key = np.zeros(len(q_ent), np.int64)
+        h_key = np.zeros(len(h_ent), np.int64)
+    size = max(int(q_ent.max()), 0) + 1
+    wanted_ent = np.zeros(size + 1, np.bool_)
+    wanted_ent[q_ent] = True
+    wanted_key = np.zeros(n_codes + 1, np.bool_)
+    wanted_key[q_key[q_key >= 0]] = True
+    valid_h = (h_key >= 0) & (h_ent < size)
+    keep = np.flatnonzero(
+        valid_h & wanted_ent[np.where(valid_h, h_ent, size)]
+        & wanted_key[np.where(valid_h, h_key, n_codes)]
+    )  # fmt: skip
+    if keep.size == 0:
+        return hit, total
+    span = np.int64(n_codes + 1)
+    hc = h_ent[keep] * span + h_key[keep]
+    uniq, inverse = np.unique(hc, return_inverse=True)
+    sums = sum_by(inverse.reshape(-1), amount[keep], len(uniq))
     valid = q_key >= 0
-    code = np.where(valid, q_key, n_codes)
-    direct = valid & ~shared_code[code]
-    hit[direct] = owner[code[direct]] == q_ent[direct]
-    total[direct] = np.where(hit[direct], by_code[code[direct]], 0)
-    slow = np.flatnonzero(valid & shared_code[code])
-    if slow.size:
-        rows = shared_code[h_key]
-        he, hk, ha = h_ent[rows], h_key[rows], amount[rows]
-        span = np.int64(n_codes + 1)
-        hc = he * span + hk
-        order = np.argsort(hc, kind="stable")
-        hc, ha = hc[order], ha[order]
-        uniq, first = np.unique(hc, return_index=True)
-        sums = np.add.reduceat(ha, first) if len(ha) else ha
-        qc = q_ent[slow] * span + q_key[slow]
-        pos = np.searchsorted(uniq, qc)
-        pos_ok = pos < len(uniq)
-        found = np.zeros(len(slow), np.bool_)
-        found[pos_ok] = uniq[pos[pos_ok]] == qc[pos_ok]
-        hit[slow] = found
-        total[slow] = np.where(found, sums[np.minimum(pos, len(uniq) - 1)], 0)
+    qc = q_ent * span + np.where(valid, q_key, 0)
+    pos = np.minimum(np.searchsorted(uniq, qc), len(uniq) - 1)
+    hit = valid & (uniq[pos] == qc)
+    total = np.where(hit, sums[pos], 0)
     return hit, total
 
 
@@ -636,13 +634,15 @@ def apply_cap(
     ent = rows.ent[at]
     h = history.rows([rows.source.code(rows.item.id)], year=year if cap.period == "year" else None)
     h_amount, h_scale = _history_amount(history, h)
-    if per == "applicant":
-        size = int(ent.max()) + 1
-        he = history.ent[h]
-        inside = he < size
-        used_v = sum_by(he[inside], h_amount[inside], size)[ent]
-    else:
-        _, used_v = keyed_match(history.ent[h], history.key[h], h_amount, ent, grp, history.n_codes)
+    keyed = per != "applicant"
+    _, used_v = keyed_match(
+        history.ent[h],
+        history.key[h] if keyed else None,
+        h_amount,
+        ent,
+        grp if keyed else None,
+        history.n_codes,
+    )
     before_v = _exclusive_running_sum(ent, grp, val)
 
     def num(v: I64, scale: int) -> Num:
