@@ -69,9 +69,10 @@ class Strings:
         self._codes = {}
         parts = [c.indices.fill_null(-1).to_numpy(zero_copy_only=False) for c in enc.chunks]
         codes = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
-        bounds = np.cumsum([len(self.words) * 0 + len(a) for a in arrays])
-        start = int(sum(len(c) for c in enc.chunks)) - int(bounds[-1])
-        return np.split(codes[start:], bounds[:-1])
+        # The codes of the known words come first; then each array's, in order.
+        ends = np.cumsum([len(a) for a in arrays])
+        start = len(codes) - int(ends[-1])
+        return np.split(codes[start:], ends[:-1])
 
     def encode(self, arr: pa.Array | pa.ChunkedArray) -> npt.NDArray[np.int64]:
         """Codes of one text column (-1 where NULL)."""
