@@ -7,11 +7,14 @@ Sections:
 1. One full case end to end (validate, evaluate every item, explain): median and p99 latency,
    against OpenFisca's one case on three rules (no trace).
 2. Three representative rules (p01_dc_power, p13_rent, p15_bid) over the same columnar registry:
-   plain numpy (the floor), OpenFisca 46 (the peer), jinshu's set-based batch (DuckDB); jinshu
-   must equal numpy to the fen; OpenFisca's float error is reported.
+   plain numpy (the floor), OpenFisca 46 (the peer), jinshu's set-based batch (DuckDB) and
+   jinshu's vectorised backend on the same DuckDB tables; jinshu must equal numpy to the fen (and
+   the vectorised results the DuckDB results on every column); OpenFisca's float error is
+   reported.
 3. Every item over the synthetic registry, per size, each size in its own process so that peak
-   memory (max RSS) is its own: seconds, enterprises per second, result rows; then baseline plus
-   one reform (the fiscal simulation of `jinshu reform`) on the same registry.
+   memory (max RSS) is its own: seconds, enterprises per second, result rows, on DuckDB and on the
+   vectorised backend (which must give the same table); then baseline plus one reform (the fiscal
+   simulation of `jinshu reform`) on the same registry.
 4. Every item on each engine (bench/engines.py): DuckDB as the registry grows (100,000,
    1,000,000, 5,000,000 enterprises from Parquet), Spark local mode at 1,000,000.
 
@@ -47,6 +50,7 @@ from jinshu.facts.schema import RECORD_KINDS  # noqa: E402
 from jinshu.facts.synthetic import generate_registry  # noqa: E402
 from jinshu.facts.validate import validate_case  # noqa: E402
 from jinshu.matching.batch import constants_for, evaluate_connection, run_rules  # noqa: E402
+from jinshu.matching.columnar import registry_from_connection  # noqa: E402
 from jinshu.matching.reform import load_reform, run_reform  # noqa: E402
 from jinshu.matching.tables import (  # noqa: E402
     case_tables,
@@ -54,6 +58,7 @@ from jinshu.matching.tables import (  # noqa: E402
     record_schema,
     years_schema,
 )
+from jinshu.matching.vector_batch import SCHEMA, results_table, run_vector, to_arrow  # noqa: E402
 from jinshu.rules.load import default_policy_set  # noqa: E402
 
 YEAR = 2020
@@ -184,7 +189,9 @@ def three_rules(rows: int) -> dict[str, Any]:
         mismatches[item] = int(differ)
     of_error = {item: int((peer[item] - floor[item]).sum()) for item in THREE}
     of_rows = {item: int((peer[item] != floor[item]).sum()) for item in THREE}
+    vector = vector_three(con, data, floor)
     return {
+        "vector": vector,
         "rows": rows,
         "numpy_s": t_numpy,
         "openfisca_s": t_openfisca,
@@ -193,6 +200,67 @@ def three_rules(rows: int) -> dict[str, Any]:
         "openfisca_total_error_fen": of_error,
         "openfisca_rows_off": of_rows,
         "total_yuan": {item: str(Decimal(int(floor[item].sum())) / 100) for item in THREE},
+    }
+
+
+def _differing(con: duckdb.DuckDBPyConnection, left: str, right: str) -> int:
+    """Rows of two results tables that differ on any column (or exist in one only)."""
+    cols = [c for c in SCHEMA.names if c not in ("eid", "item", "idx")]
+    differ = " OR ".join(f"a.{c} IS DISTINCT FROM b.{c}" for c in cols)
+    (n,) = con.execute(
+        f"SELECT COUNT(*) FROM {left} a FULL OUTER JOIN {right} b "
+        f"ON a.eid = b.eid AND a.item = b.item AND a.idx = b.idx "
+        f"WHERE a.eid IS NULL OR b.eid IS NULL OR {differ}"
+    ).fetchone()
+    return int(n)
+
+
+def vector_three(
+    con: duckdb.DuckDBPyConnection, data: dict[str, np.ndarray], floor: dict[str, np.ndarray]
+) -> dict[str, Any]:
+    """The three rules on the vectorised backend, from the same DuckDB tables as the SQL run.
+
+    The registry is read into columns once (``load_s``); the rules are then timed cold and as the
+    median of five runs, with the numpy floor's median of five beside them for the ratio.
+    """
+    policy = default_policy_set()
+    constants = constants_for(policy, YEAR)
+    start = time.perf_counter()
+    reg = registry_from_connection(con)
+    t_load = time.perf_counter() - start
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        run = run_vector(reg, policy, YEAR, constants, THREE)
+        times.append(time.perf_counter() - start)
+    floor_times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        numpy_rules.compute(data)
+        floor_times.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    table = pa.concat_tables([to_arrow(reg, rows) for rows in run.rows.values()])
+    t_table = time.perf_counter() - start
+    con.register("vresults", table)
+    mismatches = {}
+    for item in THREE:
+        (differ,) = con.execute(
+            f"""SELECT COUNT(*) FROM floor f LEFT JOIN vresults r
+                ON r.eid = 'E' || f.i AND r.item = '{item}' AND r.st = 'eligible'
+                WHERE COALESCE(CAST(r.amt * 100 AS BIGINT), 0) <> f.{item}"""
+        ).fetchone()
+        mismatches[item] = int(differ)
+    con.execute(f"CREATE TEMP TABLE sresults AS SELECT {', '.join(SCHEMA.names)} FROM results")
+    return {
+        "load_s": t_load,
+        "cold_s": times[0],
+        "median_s": statistics.median(times),
+        "numpy_median_s": statistics.median(floor_times),
+        "to_table_s": t_table,
+        "vectorised_items": run.vector,
+        "sql_items": run.sql,
+        "vs_numpy_mismatches": mismatches,
+        "vs_duckdb_rows_differing": _differing(con, "sresults", "vresults"),
     }
 
 
@@ -219,7 +287,27 @@ def registry_child(size: int, objects: bool) -> dict[str, Any]:
     t_sql = time.perf_counter() - start
     (counted,) = con.execute("SELECT COUNT(*) FROM results").fetchall()[0]
     (total,) = con.execute("SELECT SUM(amt) FROM results WHERE st = 'eligible'").fetchall()[0]
+    start = time.perf_counter()
+    reg = registry_from_connection(con)
+    t_load = time.perf_counter() - start
+    start = time.perf_counter()
+    run = run_vector(reg, policy, YEAR, constants_for(policy, YEAR))
+    t_vector = time.perf_counter() - start
+    start = time.perf_counter()
+    vtable, _ = results_table(con, policy, YEAR, constants_for(policy, YEAR), reg=reg)
+    t_vtable = time.perf_counter() - start
+    con.register("vresults", vtable)
+    con.execute(f"CREATE TEMP TABLE sresults AS SELECT {', '.join(SCHEMA.names)} FROM results")
     out = {
+        "vector": {
+            "load_s": t_load,
+            "run_s": t_vector,
+            "to_table_s": t_vtable,
+            "enterprises_per_s": size / t_vector,
+            "vectorised_items": len(run.vector),
+            "sql_items": run.sql,
+            "vs_duckdb_rows_differing": _differing(con, "sresults", "vresults"),
+        },
         "enterprises": size,
         "setup_s": t_setup,
         "sql_to_table_s": t_sql,
@@ -276,6 +364,18 @@ def main() -> None:
     )
     print(f"   jinshu vs numpy, results differing: {t['jinshu_vs_numpy_mismatches']}")
     print(f"   OpenFisca float error, total fen: {t['openfisca_total_error_fen']}")
+    v = t["vector"]
+    print(
+        f"   jinshu vectorised {v['median_s']:.3f} s median of 5 (cold {v['cold_s']:.3f} s; "
+        f"numpy median {v['numpy_median_s']:.3f} s): vectorised/numpy "
+        f"{v['median_s'] / v['numpy_median_s']:.1f}x, vectorised/OpenFisca "
+        f"{v['median_s'] / t['openfisca_s']:.2f}x, DuckDB/vectorised "
+        f"{t['jinshu_s'] / v['median_s']:.0f}x; reading the tables into columns {v['load_s']:.1f} s, "
+        f"results to an Arrow table {v['to_table_s']:.1f} s\n"
+        f"   vectorised: {len(v['vectorised_items'])} items, on SQL {v['sql_items'] or 'none'}; "
+        f"vs numpy differing {v['vs_numpy_mismatches']}; vs DuckDB rows differing "
+        f"{v['vs_duckdb_rows_differing']}"
+    )
     out["registry"] = []
     for size in [int(x) for x in args.sizes.split(",") if x]:
         print(f"3. every item over {size:,} synthetic enterprises")
@@ -297,6 +397,14 @@ def main() -> None:
             f"setup {r['setup_s']:.1f} s; peak RSS {r['peak_rss_mb']:,.0f} MB\n"
             f"   baseline plus one reform (loan interest 5% → 4%): {r['baseline_plus_reform_s']:.1f} s, "
             f"cost change {r['reform_change_yuan']} yuan"
+        )
+        v = r["vector"]
+        print(
+            f"   vectorised {v['run_s']:.2f} s ({v['enterprises_per_s']:,.0f} enterprises/s, "
+            f"DuckDB/vectorised {r['sql_to_table_s'] / v['run_s']:.0f}x), "
+            f"{v['vectorised_items']} items vectorised, on SQL {v['sql_items'] or 'none'}; "
+            f"reading the tables into columns {v['load_s']:.1f} s; with the results table "
+            f"{v['to_table_s']:.1f} s; rows differing from DuckDB {v['vs_duckdb_rows_differing']}"
         )
     out["engines"] = []
     for kind, sizes in (("duckdb", args.engine_sizes), ("spark", args.spark_sizes)):

@@ -232,6 +232,7 @@ def evaluate_connection(
     parameters: Mapping[str, Any] | None = None,
     cases: Mapping[str, Case] | None = None,
     items: Collection[str] | None = None,
+    backend: str = "duckdb",
 ) -> dict[str, CaseResult]:
     """Evaluate every applicant of the registry tables on ``con`` for performance year ``year``.
 
@@ -244,10 +245,20 @@ def evaluate_connection(
         cases: the validated cases when the caller has them (otherwise the rules run in Python
             read each applicant's years and history from the tables).
         items: evaluate only these items (informational ones are then left out too).
+        backend: ``duckdb`` (set-based SQL) or ``vector`` (numpy columns, falling back to SQL
+            per item where it cannot evaluate exactly; see :mod:`jinshu.matching.vector_batch`).
 
     Returns:
         Each applicant's result, by enterprise id, results in catalogue and record order.
     """
+    if backend == "vector":
+        from jinshu.matching.engines.duck import DuckDBEngine
+        from jinshu.matching.vector_batch import evaluate_connection_vector
+
+        duck = con.con if isinstance(con, DuckDBEngine) else con
+        if not isinstance(duck, duckdb.DuckDBPyConnection):
+            raise ValueError("the vectorised backend reads its registry from DuckDB")
+        return evaluate_connection_vector(policy, duck, year, parameters, cases, items)
     engine = as_engine(con)
     constants = constants_for(policy, year, parameters)
     final = run_rules(engine, policy, year, constants, items)
@@ -338,7 +349,10 @@ def _connect(cases: Iterable[Case]) -> duckdb.DuckDBPyConnection:
 
 
 def evaluate_batch(
-    policy: PolicySet, cases: Sequence[Case], parameters: Mapping[str, Any] | None = None
+    policy: PolicySet,
+    cases: Sequence[Case],
+    parameters: Mapping[str, Any] | None = None,
+    backend: str = "duckdb",
 ) -> list[CaseResult]:
     """Evaluate validated cases set-based; the results come back in the order of ``cases``.
 
@@ -347,6 +361,7 @@ def evaluate_batch(
         cases: validated cases with distinct enterprise ids; their own ``parameters`` are
             ignored: a batch runs under one set of parameters (``parameters``, e.g. a reform).
         parameters: overrides for the whole batch.
+        backend: ``duckdb`` or ``vector`` (see :func:`evaluate_connection`).
     """
     by_year: dict[int, list[Case]] = defaultdict(list)
     for case in cases:
@@ -359,7 +374,8 @@ def evaluate_batch(
             continue
         con = _connect(group)
         by_eid = {c.enterprise_id: c for c in group}
-        for eid, result in evaluate_connection(policy, con, year, parameters, by_eid).items():
+        found = evaluate_connection(policy, con, year, parameters, by_eid, backend=backend)
+        for eid, result in found.items():
             finished[(year, eid)] = result
         con.close()
     return [finished[(c.year, c.enterprise_id)] for c in cases]
