@@ -14,7 +14,6 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jinshu.monitor import charts
@@ -31,9 +30,8 @@ from jinshu.monitor.present import (
 from jinshu.monitor.service import index_for, method
 from jinshu.monitor.targets import progress
 from jinshu.monitor.uncertainty import analyse
-from jinshu.monitor.values import current_values
+from jinshu.monitor.values import current_values, latest_values
 from jinshu.rules.policyset import PolicySet
-from jinshu.store.models import IndicatorValue
 
 REPORT_SAMPLES = 128  # Sobol base for the report's rank intervals
 
@@ -54,10 +52,9 @@ class Report:
 
 
 def _synthetic_share(session: Session, year: int) -> float:
-    rows = session.scalars(
-        select(IndicatorValue.synthetic).where(IndicatorValue.year == year)
-    ).all()
-    return (sum(1 for r in rows if r) / len(rows)) if rows else 0.0
+    """The share of the year's current values that are synthetic (demo) data."""
+    current = [v for (_, _, y), v in latest_values(session).items() if y == year]
+    return sum(1 for v in current if v.synthetic) / len(current) if current else 0.0
 
 
 def _tasks(session: Session, year: int) -> list[dict[str, Any]] | None:
