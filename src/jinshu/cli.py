@@ -614,6 +614,9 @@ def match(
     ] = None,
     postgres: PostgresOption = None,
     schema: SchemaOption = "registry",
+    backend: Annotated[
+        str, typer.Option(help="数据库名录的计算方式：duckdb（SQL）或 vector（向量化，结果相同）")
+    ] = "duckdb",
 ) -> None:
     """主动匹配（免申即享）：为名录中每家企业计算各项政策，列出符合但尚未申请的奖励。
 
@@ -623,6 +626,9 @@ def match(
     if engine is not None or registry or results or postgres:
         _match_on_engine(year, engine, registry, results, postgres, schema, as_json)
         return
+    if backend not in ("duckdb", "vector"):
+        err.print(f"[red]--backend：应为 duckdb 或 vector，得到 {backend!r}[/red]")
+        raise typer.Exit(2)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from jinshu.matching.match import run_matching
@@ -643,8 +649,9 @@ def match(
 
         with transaction(session_factory(database_url)) as session:
             run = run_matching(
-                session, default_policy_set(), year=year, actor="cli", progress=progress
-            )
+                session, default_policy_set(), year=year, actor="cli", progress=progress,
+                backend=backend,
+            )  # fmt: skip
             summary = {
                 "run": run.id,
                 "year": year,

@@ -87,3 +87,21 @@ def test_apply_from_a_match(demo_db: tuple[str, dict[str, str]]) -> None:
             "/api/v1/matches?limit=1000", headers={"Authorization": f"Bearer {analyst}"}
         )
         assert len({m["enterprise_id"] for m in everyone.json()}) > 1
+
+
+def test_the_vectorised_backend_finds_the_same_matches(demo_db: tuple[str, dict[str, str]]) -> None:
+    url, _ = demo_db
+
+    def matches(backend: str) -> list[tuple[object, ...]]:
+        with transaction(session_factory(url)) as s:
+            run_matching(s, POLICY, year=2020, actor="test", backend=backend)
+            rows = s.scalars(select(Match).where(Match.application_id.is_(None)))
+            return sorted(
+                (m.enterprise_id, m.item, m.record_id or "", m.status, m.amount, m.min_amount,
+                 m.max_amount, tuple(m.missing), tuple(m.reasons), tuple(sorted(m.facts)))
+                for m in rows
+            )  # fmt: skip
+
+    sql = matches("duckdb")
+    assert len(sql) > 50
+    assert matches("vector") == sql

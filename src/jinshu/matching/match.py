@@ -82,15 +82,20 @@ def run_matching(
     year: int,
     actor: str,
     progress: Progress | None = None,
+    backend: str = "duckdb",
 ) -> MatchRun:
-    """Match the whole registry for ``year``; replaces the year's earlier matches not applied for."""
+    """Match the whole registry for ``year``; replaces the year's earlier matches not applied for.
+
+    ``backend`` is the registry backend of :func:`jinshu.matching.batch.evaluate_batch`:
+    ``duckdb`` (set-based SQL) or ``vector`` (numpy columns; the same results, faster).
+    """
     run = MatchRun(year=year, actor=actor)
     session.add(run)
     session.flush()
     cases, _invalid = registry_cases(session, policy, year, progress)
     if progress is not None:
         progress("evaluate", 0, 1)
-    results = evaluate_batch(policy, cases) if cases else []
+    results = evaluate_batch(policy, cases, backend=backend) if cases else []
     if progress is not None:
         progress("evaluate", 1, 1)
     applied = {
