@@ -31,6 +31,7 @@ import pyarrow as pa
 from jinshu.facts.case import Case
 from jinshu.facts.schema import KEY_DEFAULTS_TO_ID, YEAR, record_facts
 from jinshu.matching.columnar import Column, ColumnarRegistry, Table, registry_from_connection
+from jinshu.matching.engines.base import CAP_ARROW, RESULTS_ARROW
 from jinshu.rules.evaluate import info_result, payout_roles
 from jinshu.rules.policyset import Expr, Item, PolicySet
 from jinshu.rules.results import CapTrace, CaseResult, Result
@@ -583,27 +584,10 @@ def run_vector(
 
 MONEY = pa.decimal128(38, 2)
 DEC = pa.decimal128(38, 12)
-CAP_STRUCT = pa.struct([("id", pa.string()), ("lim", DEC), ("used", DEC), ("cut", DEC)])
+CAP_STRUCT = CAP_ARROW
+# The SQL backend's results table with clause 1's split: what the two backends are compared on.
 SCHEMA = pa.schema(
-    [
-        ("eid", pa.string()),
-        ("item", pa.string()),
-        ("idx", pa.int32()),
-        ("record_id", pa.string()),
-        ("project_key", pa.string()),
-        ("place_city", pa.string()),
-        ("place_county", pa.string()),
-        ("st", pa.string()),
-        ("amt", MONEY),
-        ("mn", MONEY),
-        ("mx", MONEY),
-        ("miss", pa.list_(pa.string())),
-        ("why", pa.list_(pa.string())),
-        ("caps", pa.list_(CAP_STRUCT)),
-        ("split_province", MONEY),
-        ("split_city", MONEY),
-        ("split_county", MONEY),
-    ]
+    [*RESULTS_ARROW, ("split_province", MONEY), ("split_city", MONEY), ("split_county", MONEY)]
 )
 
 
