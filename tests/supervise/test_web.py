@@ -16,29 +16,14 @@ from jinshu.store.db import session_factory
 from tests.api.conftest import PASSWORD, login
 from tests.api.conftest import client as api_client  # noqa: F401  (the API client fixture)
 from tests.supervise.conftest import add_users
+from tests.web.session import csrf as _csrf
+from tests.web.session import sign_in as _sign_in
 
 
 @pytest.fixture
 def client(api_client: TestClient, db_url: str) -> Iterator[TestClient]:  # noqa: F811
     add_users(session_factory(db_url), hash_password(PASSWORD))
     yield api_client
-
-
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert match
-    return match.group(1)
-
-
-def _sign_in(client: TestClient, username: str) -> None:
-    client.cookies.clear()
-    page = client.get("/login")
-    done = client.post(
-        "/login",
-        data={"username": username, "password": PASSWORD, "csrf": _csrf(page.text)},
-        follow_redirects=False,
-    )
-    assert done.status_code == 303
 
 
 def _item(client: TestClient, **change: Any) -> int:

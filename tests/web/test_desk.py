@@ -17,7 +17,9 @@ from jinshu.store.db import engine_for, session_factory
 from jinshu.store.migrate import upgrade
 from jinshu.store.models import AuditEntry
 from jinshu.web.calcform import case_to_form
-from tests.api.conftest import PASSWORD, login, recognized_application
+from tests.api.conftest import login, recognized_application
+from tests.web.session import csrf as _csrf
+from tests.web.session import sign_in as _sign_in
 from tests.workflow.helpers import approved_application
 
 
@@ -28,24 +30,6 @@ def db_url(tmp_path: Path) -> Iterator[str]:
     upgrade(url)
     yield url
     engine_for(url).dispose()
-
-
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert match
-    return match.group(1)
-
-
-def _sign_in(client: TestClient, username: str) -> str:
-    client.cookies.clear()
-    page = client.get("/login")
-    desk = client.post(
-        "/login",
-        data={"username": username, "password": PASSWORD, "csrf": _csrf(page.text)},
-        follow_redirects=True,
-    )
-    assert desk.status_code == 200
-    return desk.text
 
 
 def _form_values(case: dict[str, object]) -> dict[str, list[str]]:

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 
 from fastapi.testclient import TestClient
 
 from jinshu.facts.examples import load_example
 from tests.api.conftest import PASSWORD
-
-
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert match, "every form carries a CSRF token"
-    return match.group(1)
+from tests.web.session import csrf as _csrf
 
 
 def test_library_and_clause_pages(client: TestClient) -> None:

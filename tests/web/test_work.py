@@ -8,25 +8,9 @@ import re
 
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import PASSWORD, login, recognized_application
-
-
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert match
-    return match.group(1)
-
-
-def _sign_in(client: TestClient, username: str) -> str:
-    client.cookies.clear()
-    page = client.get("/login")
-    desk = client.post(
-        "/login",
-        data={"username": username, "password": PASSWORD, "csrf": _csrf(page.text)},
-        follow_redirects=True,
-    )
-    assert desk.status_code == 200 and "我的工作台" in desk.text
-    return desk.text
+from tests.api.conftest import login, recognized_application
+from tests.web.session import csrf as _csrf
+from tests.web.session import sign_in as _sign_in
 
 
 def test_submit_approve_recognize_in_the_browser(client: TestClient) -> None:
