@@ -42,7 +42,7 @@ from hypothesis import strategies as st
 from schemathesis.core import NotSet
 from sqlalchemy import Engine, inspect, select, text
 
-from jinshu.api.routes.calculator import limiter
+from jinshu.api.deps import reset_rate_limits
 from jinshu.matching.match import run_matching
 from jinshu.store.db import transaction
 from jinshu.store.models import Match
@@ -624,7 +624,7 @@ def send(client: TestClient, request: Outgoing, headers: dict[str, str]) -> None
     headers = dict(headers)
     if request.content_type:
         headers["Content-Type"] = request.content_type
-    limiter.hits.clear()  # the calculator's per-minute limit would turn later examples into 429
+    reset_rate_limits(client.app.state)  # the per-minute limits would turn later examples into 429
     before = row_counts(client)
     response = client.request(
         request.method,

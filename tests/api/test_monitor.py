@@ -194,3 +194,15 @@ def test_open_fund_figures_of_small_groups_are_withheld(client: TestClient) -> N
     assert funds["clause"] and all(
         r["committed"] is None and "withheld" in r for r in funds["clause"]
     )
+
+
+def test_open_data_is_rate_limited_per_application(db_url: str) -> None:
+    from jinshu.api.main import create_app
+    from jinshu.config import settings
+
+    limit = settings.calculator_rate_per_minute
+    with TestClient(create_app(db_url)) as first:
+        codes = [first.get("/api/v1/open/targets").status_code for _ in range(limit + 1)]
+    assert codes[:limit] == [200] * limit and codes[-1] == 429
+    with TestClient(create_app(db_url)) as second:  # another application keeps its own counts
+        assert second.get("/api/v1/open/targets").status_code == 200

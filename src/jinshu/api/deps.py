@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -60,18 +60,37 @@ def require_roles(*roles: str) -> Callable[[User], User]:
 
 
 class RateLimiter:
-    """At most ``per_minute`` requests per client per minute (in memory, per process)."""
+    """At most ``per_minute`` requests per client per minute (in memory, per application).
+
+    The counts live on the application, not on the limiter: a limiter is created once per route
+    module, and two applications in one process (tests, workers) must not share their quota.
+    """
 
     def __init__(self, per_minute: int) -> None:
         self.per_minute = per_minute
-        self.hits: dict[str, deque[float]] = defaultdict(deque)
+        self.key = f"rate_limit_{id(self)}"
+
+    def _hits(self, request: Request) -> dict[str, deque[float]]:
+        state = request.app.state
+        hits: dict[str, deque[float]] | None = getattr(state, self.key, None)
+        if hits is None:
+            hits = defaultdict(deque)
+            setattr(state, self.key, hits)
+        return hits
 
     def __call__(self, request: Request) -> None:
         client = request.client.host if request.client else "unknown"
         now = time.monotonic()
-        window = self.hits[client]
+        window = self._hits(request)[client]
         while window and now - window[0] > 60:
             window.popleft()
         if len(window) >= self.per_minute:
             raise HTTPException(429, "请求过于频繁，请稍后再试", headers={"Retry-After": "60"})
         window.append(now)
+
+
+def reset_rate_limits(state: Any) -> None:
+    """Forget every limiter's counts kept on an application's state (tests that fuzz endpoints)."""
+    for name, value in list(vars(state).get("_state", {}).items()):
+        if name.startswith("rate_limit_"):
+            value.clear()
