@@ -263,18 +263,31 @@ def evaluate_connection(
     constants = constants_for(policy, year, parameters)
     final = run_rules(engine, policy, year, constants, items)
     columns, fetched = engine.rows(final)
+    rows = (dict(zip(columns, values, strict=True)) for values in fetched)
+    return case_results(policy, engine, year, constants, rows, cases, items)
+
+
+def case_results(
+    policy: PolicySet,
+    engine: Engine,
+    year: int,
+    constants: Mapping[str, Any],
+    rows: Iterable[Mapping[str, Any]],
+    cases: Mapping[str, Case] | None,
+    items: Collection[str] | None,
+) -> dict[str, CaseResult]:
+    """Each applicant's result from the rows of a results table (either backend's), with the
+    items run in Python and the informational ones added, in catalogue and record order."""
     by_eid: dict[str, list[Result]] = defaultdict(list)
     clause_of = {i.id: i.clause for i in policy.items.values()}
     labels = {(i.id, c.id): c.label for i in policy.items.values() for c in i.spec.caps}
-    for values in fetched:
-        row = dict(zip(columns, values, strict=True))
-        status = row["st"]
+    for row in rows:
         by_eid[row["eid"]].append(
             Result(
                 item=row["item"],
                 clause=clause_of[row["item"]],
                 record=row["record_id"],
-                status=status,
+                status=row["st"],
                 amount=row["amt"],
                 min=row["mn"],
                 max=row["mx"],

@@ -18,7 +18,6 @@ tests require both to be equal on every column.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -32,9 +31,9 @@ from jinshu.facts.case import Case
 from jinshu.facts.schema import KEY_DEFAULTS_TO_ID, YEAR, record_facts
 from jinshu.matching.columnar import Column, ColumnarRegistry, Table, registry_from_connection
 from jinshu.matching.engines.base import CAP_ARROW, RESULTS_ARROW
-from jinshu.rules.evaluate import info_result, payout_roles
+from jinshu.rules.evaluate import payout_roles
 from jinshu.rules.policyset import Expr, Item, PolicySet
-from jinshu.rules.results import CapTrace, CaseResult, Result
+from jinshu.rules.results import CaseResult
 from jinshu.rules.scope import ENTERPRISE_NAMES, display_name
 from jinshu.rules.vector import (
     I64,
@@ -787,43 +786,9 @@ def evaluate_connection_vector(
     items: Collection[str] | None = None,
 ) -> dict[str, CaseResult]:
     """:func:`jinshu.matching.batch.evaluate_connection` on the vectorised backend."""
-    from jinshu.matching.batch import _python_items, _split, constants_for
+    from jinshu.matching.batch import case_results, constants_for
     from jinshu.matching.engines import as_engine
 
     constants = constants_for(policy, year, parameters)
     table, _ = results_table(con, policy, year, constants, items)
-    by_eid: dict[str, list[Result]] = defaultdict(list)
-    clause_of = {i.id: i.clause for i in policy.items.values()}
-    labels = {(i.id, c.id): c.label for i in policy.items.values() for c in i.spec.caps}
-    for row in table.to_pylist():
-        by_eid[row["eid"]].append(
-            Result(
-                item=row["item"],
-                clause=clause_of[row["item"]],
-                record=row["record_id"],
-                status=row["st"],
-                amount=row["amt"],
-                min=row["mn"],
-                max=row["mx"],
-                reasons=list(row["why"]),
-                missing=list(row["miss"]),
-                split=_split(row),
-                caps=[
-                    CapTrace(c["id"], labels[(row["item"], c["id"])], c["lim"], c["used"], c["cut"])
-                    for c in row["caps"]
-                ],
-                index=row["idx"],
-            )
-        )
-    for eid, extra in _python_items(as_engine(con), policy, year, constants, items, cases).items():
-        by_eid[eid] += extra
-    order = {item: n for n, item in enumerate(policy.items)}
-    doc = policy.document
-    document = f"{doc.number} ({doc.version})"
-    infos = [i for i in policy.items.values() if i.grain == "info"] if items is None else []
-    finished: dict[str, CaseResult] = {}
-    for (eid,) in con.execute("SELECT eid FROM enterprises").fetchall():
-        results = by_eid.get(eid, []) + [info_result(i) for i in infos]
-        results.sort(key=lambda r: (order[r.item], r.index))
-        finished[eid] = CaseResult(year, eid, document, results)
-    return finished
+    return case_results(policy, as_engine(con), year, constants, table.to_pylist(), cases, items)
