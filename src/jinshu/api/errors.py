@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,6 +21,9 @@ from jinshu.errors import (
     PolicyError,
     WorkflowError,
 )
+
+if TYPE_CHECKING:
+    from jinshu.workflow.registry_import import RowError
 
 log = logging.getLogger("jinshu.api")
 
@@ -43,6 +47,26 @@ CODES = {
 
 def body(code: str, message: str, errors: list[dict[str, Any]]) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "errors": errors}}
+
+
+def import_errors(errors: Sequence[RowError]) -> dict[str, Any]:
+    """The ``error`` member of an import's answer: every bad row, by table, row and column."""
+    return {
+        "code": "invalid_import",
+        "message": f"导入文件有 {len(errors)} 处问题，未写入任何数据",
+        "errors": [
+            {
+                "field": f"{e.table}[{e.row}].{e.column}" if e.column else f"{e.table}[{e.row}]",
+                "table": e.table,
+                "row": e.row,
+                "column": e.column,
+                "message_zh": e.message_zh,
+                "message_en": e.message_en,
+                "value": e.value,
+            }
+            for e in errors
+        ],
+    }
 
 
 def _html(request: Request, status: int, message: str) -> Response | None:

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from jinshu.api.deps import PolicyDep, SessionDep, require_roles
+from jinshu.api.errors import import_errors
 from jinshu.monitor.framework import default_framework, default_targets
 from jinshu.monitor.index import Aggregation, Imputation, Normalisation
 from jinshu.monitor.present import (
@@ -95,21 +96,7 @@ async def import_file(
         "warnings": report.warnings,
     }
     if report.errors:
-        body["error"] = {
-            "code": "invalid_import",
-            "message": f"导入文件有 {len(report.errors)} 处问题，未写入任何数据",
-            "errors": [
-                {
-                    "field": f"values[{e.row}].{e.column}" if e.column else f"values[{e.row}]",
-                    "row": e.row,
-                    "column": e.column,
-                    "message_zh": e.message_zh,
-                    "message_en": e.message_en,
-                    "value": e.value,
-                }
-                for e in report.errors
-            ],
-        }
+        body["error"] = import_errors(report.errors)
         return JSONResponse(body, status_code=422)
     return body
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, File, HTTPException, Query, UploadFile
 from fastapi.responses import JSONResponse
 
 from jinshu.api.deps import SessionDep, require_roles
+from jinshu.api.errors import import_errors
 from jinshu.store.models import User
 from jinshu.workflow.registry_import import import_registry, read_csv, read_xlsx
 
@@ -40,28 +41,12 @@ async def import_registry_file(
     else:
         raise HTTPException(422, "只接受 .xlsx 或 .csv 文件")
     report = import_registry(session, tables, dry_run=dry_run, actor=user.username)
-    errors = [
-        {
-            "field": f"{e.table}[{e.row}].{e.column}" if e.column else f"{e.table}[{e.row}]",
-            "table": e.table,
-            "row": e.row,
-            "column": e.column,
-            "message_zh": e.message_zh,
-            "message_en": e.message_en,
-            "value": e.value,
-        }
-        for e in report.errors
-    ]
     body: dict[str, Any] = {
         "applied": report.applied,
         "dry_run": report.dry_run,
         "counts": report.counts(),
     }
-    if errors:
-        body["error"] = {
-            "code": "invalid_import",
-            "message": f"导入文件有 {len(errors)} 处问题，未写入任何数据",
-            "errors": errors,
-        }
+    if report.errors:
+        body["error"] = import_errors(report.errors)
         return JSONResponse(body, status_code=422)
     return JSONResponse(body)
