@@ -10,24 +10,20 @@ A value that changes what is stored becomes a new revision; the same value again
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import openpyxl  # type: ignore[import-untyped]
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from jinshu.errors import CaseError, ErrorEntry
 from jinshu.facts.divisions import divisions
 from jinshu.monitor.framework import PROVINCE, Framework
 from jinshu.store.models import IndicatorValue
-from jinshu.workflow.registry_import import RowError
+from jinshu.workflow.registry_import import RowError, csv_grid, open_workbook
 
 TABLE = "values"
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -99,34 +95,12 @@ def _grid_rows(grid: Iterable[Sequence[Any]]) -> tuple[list[str], list[dict[str,
 def read_table(data: bytes, filename: str) -> tuple[list[str], list[dict[str, Any]]]:
     """Headers and rows of a CSV (UTF-8) or XLSX (first sheet) file."""
     if filename.lower().endswith(".xlsx"):
-        try:
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:
-            raise CaseError(
-                [
-                    ErrorEntry(
-                        "file", "不是有效的 XLSX 文件", "not a readable XLSX workbook", str(exc)
-                    )
-                ]
-            ) from exc
+        book = open_workbook(data)
         try:
             return _grid_rows(book.worksheets[0].iter_rows(values_only=True))
         finally:
             book.close()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CaseError(
-            [ErrorEntry("file", "文件不是 UTF-8 编码", "the file is not UTF-8 text", str(exc))]
-        ) from exc
-    if "\x00" in text:
-        raise CaseError(
-            [ErrorEntry("file", "文件含有 NUL 字符", "the file contains NUL characters")]
-        )
-    try:
-        return _grid_rows(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        raise CaseError([ErrorEntry("file", "CSV 格式错误", "malformed CSV", str(exc))]) from exc
+    return _grid_rows(csv_grid(data))
 
 
 def _areas() -> dict[str, str]:

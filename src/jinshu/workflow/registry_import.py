@@ -347,6 +347,43 @@ def _rows_from_grid(
     return out
 
 
+def open_workbook(data: bytes) -> Any:
+    """A read-only workbook of the bytes, or :class:`CaseError` naming the file."""
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:
+        raise CaseError(
+            [ErrorEntry("file", "不是有效的 XLSX 文件", "not a readable XLSX workbook", str(exc))]
+        ) from exc
+
+
+def csv_grid(data: bytes) -> list[list[str]]:
+    """The cells of a UTF-8 CSV file (with or without BOM), or :class:`CaseError` naming the file."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CaseError(
+            [ErrorEntry("file", "文件不是 UTF-8 编码", "the file is not UTF-8 text", str(exc))]
+        ) from exc
+    if "\x00" in text:
+        raise CaseError(
+            [ErrorEntry("file", "文件含有 NUL 字符", "the file contains NUL characters")]
+        )
+    try:
+        return list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise CaseError(
+            [
+                ErrorEntry(
+                    "file",
+                    "CSV 格式错误（或单元格过长）",
+                    "malformed CSV (or a cell too long)",
+                    str(exc),
+                )
+            ]
+        ) from exc
+
+
 def read_xlsx(data: bytes) -> dict[str, list[dict[str, Any]]]:
     """The tables of a workbook, by canonical table name (other sheets keep their own name).
 
@@ -355,12 +392,7 @@ def read_xlsx(data: bytes) -> dict[str, list[dict[str, Any]]]:
     spreadsheet row number. Raises :class:`CaseError` when the bytes are not a readable workbook
     or a sheet gives one column twice.
     """
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:
-        raise CaseError(
-            [ErrorEntry("file", "不是有效的 XLSX 文件", "not a readable XLSX workbook", str(exc))]
-        ) from exc
+    book = open_workbook(data)
     tables: dict[str, list[dict[str, Any]]] = {}
     try:
         for sheet in book.worksheets:
@@ -389,32 +421,10 @@ def read_csv(data: bytes, *, table: str | None = None) -> list[dict[str, Any]]:
     None), with ``_row``. Raises :class:`CaseError` on bytes that are not UTF-8 text or a column
     given twice.
     """
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CaseError(
-            [ErrorEntry("file", "文件不是 UTF-8 编码", "the file is not UTF-8 text", str(exc))]
-        ) from exc
     canonical = table_name(table) if table is not None else None
     if table is not None and canonical is None:
         raise CaseError([ErrorEntry("table", "未知的表", "unknown table", table)])
-    if "\x00" in text:
-        raise CaseError(
-            [ErrorEntry("file", "文件含有 NUL 字符", "the file contains NUL characters")]
-        )
-    try:
-        grid = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        raise CaseError(
-            [
-                ErrorEntry(
-                    "file",
-                    "CSV 格式错误（或单元格过长）",
-                    "malformed CSV (or a cell too long)",
-                    str(exc),
-                )
-            ]
-        ) from exc
+    grid = csv_grid(data)
     return _rows_from_grid(canonical, grid, canonical or "csv")
 
 
