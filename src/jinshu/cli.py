@@ -716,7 +716,7 @@ def reform(
         failed = sum(1 for _, p in outcomes if p)
         print(f"reform: {len(outcomes) - failed} passed, {failed} failed")
         raise typer.Exit(1 if failed else 0)
-    budgets = []
+    budgets: list[dict[str, Any]] = []
     if engine is not None:
         from jinshu.matching.engine_run import open_engine
 
@@ -731,18 +731,11 @@ def reform(
         _print_reform(report, year, int(count), as_json)
         return
     if from_db:
-        from sqlalchemy import select
-
-        from jinshu.matching.match import registry_cases
+        from jinshu.matching.reform import database_registry
         from jinshu.store.db import session_factory, transaction
-        from jinshu.store.models import Budget
 
         with transaction(session_factory(database_url)) as session:
-            cases, _ = registry_cases(session, policy, year)
-            budgets = [
-                {"fund": b.fund, "level": b.level, "region": b.region, "amount": b.amount}
-                for b in session.scalars(select(Budget).where(Budget.year == year))
-            ]
+            cases, budgets = database_registry(session, policy, year)
     else:
         from rich.progress import track
 

@@ -21,9 +21,13 @@ from typing import Any
 import duckdb
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from jinshu.errors import CaseError, ErrorEntry, problem
+from jinshu.facts.case import Case
 from jinshu.facts.schema import APPLICANT_KINDS
+from jinshu.facts.synthetic import generate_registry
 from jinshu.facts.validate import validate_case
 from jinshu.matching.batch import Connection, constants_for, materialize
 from jinshu.matching.engines import DuckDBEngine, Engine, as_engine
@@ -227,6 +231,28 @@ def registry_connection(cases: list[Any]) -> duckdb.DuckDBPyConnection:
     for name, table in case_tables(cases).items():
         con.register(name, table)
     return con
+
+
+def database_registry(
+    session: Session, policy: PolicySet, year: int
+) -> tuple[list[Case], list[dict[str, Any]]]:
+    """The store's registry for ``year`` as validated cases (history from the ledger), and that
+    year's budget lines, which a reform's cost is checked against."""
+    from jinshu.matching.match import registry_cases
+    from jinshu.store.models import Budget
+
+    cases, _invalid = registry_cases(session, policy, year)
+    budgets = [
+        {"fund": b.fund, "level": b.level, "region": b.region, "amount": b.amount}
+        for b in session.scalars(select(Budget).where(Budget.year == year))
+    ]
+    return cases, budgets
+
+
+def synthetic_cases(policy: PolicySet, size: int, year: int) -> list[Case]:
+    """A synthetic registry of ``size`` validated cases (fixed seed)."""
+    raws = generate_registry(size, seed=2020, year=year)
+    return [validate_case(r, known_items=policy.items) for r in raws]
 
 
 def reform_parameters(policy: PolicySet, reform: Reform) -> Mapping[str, Any]:

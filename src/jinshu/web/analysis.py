@@ -15,13 +15,18 @@ from sqlalchemy import select
 from jinshu.api.deps import PolicyDep, SessionDep
 from jinshu.errors import ErrorEntry, JinshuError
 from jinshu.facts.schema import APPLICANT_KINDS
-from jinshu.facts.synthetic import generate_registry
 from jinshu.facts.validate import validate_case
-from jinshu.matching.match import registry_cases, run_matching
-from jinshu.matching.reform import Reform, registry_connection, run_reform
+from jinshu.matching.match import run_matching
+from jinshu.matching.reform import (
+    Reform,
+    database_registry,
+    registry_connection,
+    run_reform,
+    synthetic_cases,
+)
 from jinshu.rules.load import DEFAULT_DIR
 from jinshu.rules.policyset import PolicySet
-from jinshu.store.models import Budget, Enterprise, Match, User
+from jinshu.store.models import Enterprise, Match, User
 from jinshu.web.i18n import current_locale
 from jinshu.web.i18n import gettext as _
 from jinshu.web.labels import LEVEL_ZH
@@ -177,16 +182,9 @@ def reform_run(
         )
     budgets: list[dict[str, Any]] = []
     if registry == "database":
-        cases, _ = registry_cases(session, policy, y)
-        budgets = [
-            {"fund": b.fund, "level": b.level, "region": b.region, "amount": b.amount}
-            for b in session.scalars(select(Budget).where(Budget.year == y))
-        ]
+        cases, budgets = database_registry(session, policy, y)
     else:
-        cases = [
-            validate_case(r, known_items=policy.items)
-            for r in generate_registry(n or 1, seed=2020, year=y)
-        ]
+        cases = synthetic_cases(policy, n or 1, y)
     report = run_reform(registry_connection(cases), policy, reform, year=y, budgets=budgets)
     return render(
         request,

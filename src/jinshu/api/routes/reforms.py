@@ -4,14 +4,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from jinshu.api.deps import PolicyDep, SessionDep, require_roles
-from jinshu.facts.synthetic import generate_registry
 from jinshu.facts.validate import validate_case
-from jinshu.matching.match import registry_cases, run_matching
-from jinshu.matching.reform import Reform, registry_connection, run_reform
-from jinshu.store.models import Budget, User
+from jinshu.matching.match import run_matching
+from jinshu.matching.reform import (
+    Reform,
+    database_registry,
+    registry_connection,
+    run_reform,
+    synthetic_cases,
+)
+from jinshu.store.models import User
 from jinshu.workflow.cases import json_safe
 
 router = APIRouter(tags=["analysis"])
@@ -38,14 +42,9 @@ def run_reform_route(session: SessionDep, policy: PolicyDep, user: Analyst, body
     validate_case(probe, known_items=policy.items, parameter_kinds=policy.parameter_kinds())
     budgets: list[dict[str, Any]] = []
     if body.registry == "database":
-        cases, _ = registry_cases(session, policy, body.year)
-        budgets = [
-            {"fund": b.fund, "level": b.level, "region": b.region, "amount": b.amount}
-            for b in session.scalars(select(Budget).where(Budget.year == body.year))
-        ]
+        cases, budgets = database_registry(session, policy, body.year)
     else:
-        raws = generate_registry(body.synthetic_size, seed=2020, year=body.year)
-        cases = [validate_case(r, known_items=policy.items) for r in raws]
+        cases = synthetic_cases(policy, body.synthetic_size, body.year)
     report = run_reform(registry_connection(cases), policy, reform, year=body.year, budgets=budgets)
     return json_safe(report)
 
