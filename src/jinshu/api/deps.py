@@ -68,14 +68,13 @@ class RateLimiter:
 
     def __init__(self, per_minute: int) -> None:
         self.per_minute = per_minute
-        self.key = f"rate_limit_{id(self)}"
+        self.key = str(id(self))
 
     def _hits(self, request: Request) -> dict[str, deque[float]]:
         state = request.app.state
-        hits: dict[str, deque[float]] | None = getattr(state, self.key, None)
-        if hits is None:
-            hits = defaultdict(deque)
-            setattr(state, self.key, hits)
+        if not hasattr(state, "rate_limits"):
+            state.rate_limits = {}
+        hits: dict[str, deque[float]] = state.rate_limits.setdefault(self.key, defaultdict(deque))
         return hits
 
     def __call__(self, request: Request) -> None:
@@ -91,6 +90,4 @@ class RateLimiter:
 
 def reset_rate_limits(state: Any) -> None:
     """Forget every limiter's counts kept on an application's state (tests that fuzz endpoints)."""
-    for name, value in list(vars(state).get("_state", {}).items()):
-        if name.startswith("rate_limit_"):
-            value.clear()
+    getattr(state, "rate_limits", {}).clear()
