@@ -225,7 +225,7 @@ def report_cmd(
     """生成年度监测报告（HTML 与 PDF）：指数与排名区间、目标进展、资金使用、重点任务。"""
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from jinshu.monitor.report import build_report, render_html, render_pdf
+    from jinshu.monitor.report import build_report, write_report
     from jinshu.rules.load import default_policy_set
     from jinshu.store.db import session_factory, transaction
 
@@ -236,12 +236,8 @@ def report_cmd(
             task = bar.add_task("读取数据、计算指数与不确定性…")
             with transaction(session_factory(database_url)) as session:
                 report = build_report(session, default_policy_set(), year)
-            bar.update(task, description="排版 PDF…")
-            out_dir.mkdir(parents=True, exist_ok=True)
-            html_path = out_dir / f"jinshu-report-{year}.html"
-            pdf_path = out_dir / f"jinshu-report-{year}.pdf"
-            html_path.write_text(render_html(report), encoding="utf-8")
-            pdf_path.write_bytes(render_pdf(report))
+            bar.update(task, description="排版 HTML 与 PDF…")
+            html_path, pdf_path = write_report(report, out_dir)
     except JinshuError as exc:
         raise _fail(exc) from None
     except OSError as exc:

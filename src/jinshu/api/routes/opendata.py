@@ -18,7 +18,7 @@ from jinshu.monitor.index import Method, compute_index
 from jinshu.monitor.opendata import open_data_config, scrub
 from jinshu.monitor.present import area_name, funds_json, index_json, plain, progress_json
 from jinshu.monitor.targets import progress
-from jinshu.monitor.values import latest_values
+from jinshu.monitor.values import current_values, latest_values
 
 router = APIRouter(
     prefix="/open",
@@ -61,16 +61,12 @@ def indicators(session: SessionDep, year: Year) -> Any:
 @router.get("/index/{year}")
 def index(session: SessionDep, year: int) -> Any:
     """The development index with the framework's published weights (edits are internal)."""
-    from jinshu.monitor.values import current_values
-
     result = compute_index(default_framework(), current_values(session), year, Method())
     return _public(index_json(result))
 
 
 @router.get("/targets")
 def targets(session: SessionDep) -> Any:
-    from jinshu.monitor.values import current_values
-
     now = current_values(session)
     return _public([progress_json(progress(t, now)) for t in default_targets()])
 
